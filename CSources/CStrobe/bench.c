@@ -1,0 +1,34 @@
+/*
+ * bench.c — the C reference loops. Each is what a C programmer writes by hand: a register
+ * pointer and a mask in registers, one store per edge.
+ */
+#define _GNU_SOURCE
+#include "strobe_bench.h"
+
+#include <time.h>
+
+void strobe_bench_toggle_c(strobe_port port, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) {
+        strobe_port_set(port);
+        strobe_port_clear(port);
+    }
+}
+
+void strobe_bench_mask_c(strobe_port port, uint32_t mask, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) {
+        strobe_w32(port.set, mask);
+        strobe_w32(port.clr, mask);
+    }
+}
+
+uint64_t strobe_bench_read_c(strobe_port port, uint64_t count) {
+    uint64_t high = 0;
+    for (uint64_t i = 0; i < count; i++) high += strobe_port_read(port);
+    return high;
+}
+
+uint64_t strobe_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,239 @@
+/*
+ * gpio.c — function select, pulls and state readout (the slow path).
+ *
+ * BCM GPFSELn and the pull registers are shared by many pins, so every read-modify-write
+ * happens under the handle's mutex. RP1 has per-pin CTRL and pad registers with atomic
+ * XOR/SET/CLR aliases ([RP1] 2.4), so it needs no lock; the mutex still orders the
+ * two-register sequences (FUNCSEL then OE) against each other.
+ */
+#define _GNU_SOURCE
+#include "strobe_gpio.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct strobe_gpio {
+    strobe_layout layout;
+    volatile uint32_t *block;
+    pthread_mutex_t lock;
+};
+
+strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block) {
+    if (strobe_layout_pin_count(layout) == 0 || block == NULL) return NULL;
+    strobe_gpio *gpio = calloc(1, sizeof *gpio);
+    if (!gpio) return NULL;
+    gpio->layout = layout;
+    gpio->block = block;
+    pthread_mutex_init(&gpio->lock, NULL);
+    return gpio;
+}
+
+void strobe_gpio_free(strobe_gpio *gpio) {
+    if (!gpio) return;
+    pthread_mutex_destroy(&gpio->lock);
+    free(gpio);
+}
+
+strobe_layout strobe_gpio_layout(const strobe_gpio *gpio) { return gpio->layout; }
+volatile uint32_t *strobe_gpio_block(const strobe_gpio *gpio) { return gpio->block; }
+
+unsigned strobe_layout_alt_count(strobe_layout layout) {
+    return layout == STROBE_LAYOUT_RP1 ? STROBE_RP1_FUNCSEL_MAX + 1u : 6u;
+}
+
+int strobe_bcm_fsel_code(int function) {
+    static const uint8_t alt_codes[6] = {
+        STROBE_BCM_FSEL_ALT0, STROBE_BCM_FSEL_ALT1, STROBE_BCM_FSEL_ALT2,
+        STROBE_BCM_FSEL_ALT3, STROBE_BCM_FSEL_ALT4, STROBE_BCM_FSEL_ALT5,
+    };
+    if (function == STROBE_FN_INPUT) return STROBE_BCM_FSEL_INPUT;
+    if (function == STROBE_FN_OUTPUT) return STROBE_BCM_FSEL_OUTPUT;
+    if (function >= STROBE_FN_ALT0 && function < STROBE_FN_ALT0 + 6) return alt_codes[function - STROBE_FN_ALT0];
+    return -ENOTSUP;
+}
+
+int strobe_bcm_function_from_code(unsigned code) {
+    switch (code & 7u) {
+    case STROBE_BCM_FSEL_INPUT: return STROBE_FN_INPUT;
+    case STROBE_BCM_FSEL_OUTPUT: return STROBE_FN_OUTPUT;
+    case STROBE_BCM_FSEL_ALT0: return STROBE_FN_ALT0 + 0;
+    case STROBE_BCM_FSEL_ALT1: return STROBE_FN_ALT0 + 1;
+    case STROBE_BCM_FSEL_ALT2: return STROBE_FN_ALT0 + 2;
+    case STROBE_BCM_FSEL_ALT3: return STROBE_FN_ALT0 + 3;
+    case STROBE_BCM_FSEL_ALT4: return STROBE_FN_ALT0 + 4;
+    default: return STROBE_FN_ALT0 + 5; /* 010 */
+    }
+}
+
+int strobe_rp1_funcsel_code(int function) {
+    if (function == STROBE_FN_NONE) return STROBE_RP1_FUNCSEL_NULL;
+    if (function == STROBE_FN_INPUT || function == STROBE_FN_OUTPUT) return STROBE_RP1_FUNCSEL_SYS_RIO;
+    if (function >= STROBE_FN_ALT0 && function <= STROBE_FN_ALT0 + (int)STROBE_RP1_FUNCSEL_MAX)
+        return function - STROBE_FN_ALT0;
+    return -ENOTSUP;
+}
+
+void strobe_spin_cycles(unsigned cycles) {
+    /* One loop iteration is at least one cycle on every core the Pi family uses, so this
+     * waits at least `cycles` cycles; the GPPUD rule is a minimum, not an exact time. */
+    for (volatile unsigned i = 0; i < cycles; i++) {
+    }
+}
+
+static inline volatile uint32_t *reg(strobe_gpio *gpio, uint32_t offset) { return strobe_reg(gpio->block, offset); }
+
+static int check_pin(const strobe_gpio *gpio, unsigned pin) {
+    return pin < strobe_layout_pin_count(gpio->layout) ? 0 : -EINVAL;
+}
+
+/* RP1: change FUNCSEL with one atomic XOR-alias write, so the pad never passes through a
+ * third function the way a CLR-then-SET pair would. */
+static void rp1_write_funcsel(strobe_gpio *gpio, unsigned pin, uint32_t funcsel) {
+    uint32_t ctrl = strobe_r32(reg(gpio, STROBE_RP1_GPIO_CTRL(pin)));
+    uint32_t diff = (ctrl ^ funcsel) & STROBE_RP1_CTRL_FUNCSEL_MASK;
+    if (diff) strobe_w32(reg(gpio, STROBE_RP1_GPIO_CTRL(pin) + STROBE_RP1_ALIAS_XOR), diff);
+}
+
+int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    if (gpio->layout == STROBE_LAYOUT_RP1) {
+        int code = strobe_rp1_funcsel_code(function);
+        if (code < 0) return code;
+        uint32_t bit = 1u << pin;
+        pthread_mutex_lock(&gpio->lock);
+        if (function == STROBE_FN_OUTPUT || function == STROBE_FN_INPUT) {
+            /* Pad: input enabled, output not disabled ([RP1] 3.3 PADS_BANK0 GPIOn). */
+            strobe_w32(reg(gpio, STROBE_RP1_PAD(pin) + STROBE_RP1_ALIAS_SET), STROBE_RP1_PAD_IE);
+            strobe_w32(reg(gpio, STROBE_RP1_PAD(pin) + STROBE_RP1_ALIAS_CLR), STROBE_RP1_PAD_OD);
+            uint32_t oe_alias = function == STROBE_FN_OUTPUT ? STROBE_RP1_ALIAS_SET : STROBE_RP1_ALIAS_CLR;
+            strobe_w32(reg(gpio, STROBE_RP1_SYS_RIO0 + oe_alias + STROBE_RP1_RIO_OE), bit);
+        }
+        rp1_write_funcsel(gpio, pin, (uint32_t)code);
+        pthread_mutex_unlock(&gpio->lock);
+        return 0;
+    }
+    int code = strobe_bcm_fsel_code(function);
+    if (code < 0) return code;
+    volatile uint32_t *r = reg(gpio, strobe_bcm_fsel_offset(pin));
+    unsigned shift = strobe_bcm_fsel_shift(pin);
+    pthread_mutex_lock(&gpio->lock);
+    uint32_t v = strobe_r32(r);
+    v = (v & ~(7u << shift)) | ((uint32_t)code << shift);
+    strobe_w32(r, v);
+    pthread_mutex_unlock(&gpio->lock);
+    return 0;
+}
+
+int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    if (gpio->layout == STROBE_LAYOUT_RP1) {
+        uint32_t funcsel = strobe_r32(reg(gpio, STROBE_RP1_GPIO_CTRL(pin))) & STROBE_RP1_CTRL_FUNCSEL_MASK;
+        if (funcsel == STROBE_RP1_FUNCSEL_SYS_RIO) {
+            uint32_t oe = strobe_r32(reg(gpio, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE));
+            *function = (oe >> pin) & 1u ? STROBE_FN_OUTPUT : STROBE_FN_INPUT;
+        } else if (funcsel <= STROBE_RP1_FUNCSEL_MAX) {
+            *function = STROBE_FN_ALT0 + (int)funcsel;
+        } else {
+            *function = STROBE_FN_NONE;
+        }
+        return 0;
+    }
+    uint32_t v = strobe_r32(reg(gpio, strobe_bcm_fsel_offset(pin)));
+    *function = strobe_bcm_function_from_code((v >> strobe_bcm_fsel_shift(pin)) & 7u);
+    return 0;
+}
+
+int strobe_gpio_set_pull(strobe_gpio *gpio, unsigned pin, int pull) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    if (pull != STROBE_PULL_NONE && pull != STROBE_PULL_UP && pull != STROBE_PULL_DOWN) return -EINVAL;
+    switch (gpio->layout) {
+    case STROBE_LAYOUT_RP1: {
+        /* Pads: PUE bit 3, PDE bit 2 ([RP1] 3.3 PADS_BANK0 GPIOn). */
+        uint32_t want = pull == STROBE_PULL_UP ? STROBE_RP1_PAD_PUE : pull == STROBE_PULL_DOWN ? STROBE_RP1_PAD_PDE : 0;
+        uint32_t off = want ^ (STROBE_RP1_PAD_PUE | STROBE_RP1_PAD_PDE);
+        pthread_mutex_lock(&gpio->lock);
+        if (off) strobe_w32(reg(gpio, STROBE_RP1_PAD(pin) + STROBE_RP1_ALIAS_CLR), off);
+        if (want) strobe_w32(reg(gpio, STROBE_RP1_PAD(pin) + STROBE_RP1_ALIAS_SET), want);
+        pthread_mutex_unlock(&gpio->lock);
+        return 0;
+    }
+    case STROBE_LAYOUT_BCM2711: {
+        uint32_t code = pull == STROBE_PULL_UP ? STROBE_BCM2711_PULL_UP
+                      : pull == STROBE_PULL_DOWN ? STROBE_BCM2711_PULL_DOWN : STROBE_BCM2711_PULL_NONE;
+        volatile uint32_t *r = reg(gpio, strobe_bcm2711_pull_offset(pin));
+        unsigned shift = strobe_bcm2711_pull_shift(pin);
+        pthread_mutex_lock(&gpio->lock);
+        strobe_w32(r, (strobe_r32(r) & ~(3u << shift)) | (code << shift));
+        pthread_mutex_unlock(&gpio->lock);
+        return 0;
+    }
+    case STROBE_LAYOUT_BCM2835: {
+        /* [BCM2835] 6.1 GPPUDCLKn: write the control, wait 150 cycles, clock it into the pin,
+         * wait 150 cycles, then remove the control and the clock. */
+        uint32_t code = pull == STROBE_PULL_UP ? STROBE_BCM_GPPUD_UP
+                      : pull == STROBE_PULL_DOWN ? STROBE_BCM_GPPUD_DOWN : STROBE_BCM_GPPUD_OFF;
+        volatile uint32_t *clk = reg(gpio, STROBE_BCM_GPPUDCLK0 + 4u * (pin >> 5));
+        pthread_mutex_lock(&gpio->lock);
+        strobe_w32(reg(gpio, STROBE_BCM_GPPUD), code);
+        strobe_spin_cycles(STROBE_BCM_GPPUD_WAIT_CYCLES);
+        strobe_w32(clk, 1u << (pin & 31u));
+        strobe_spin_cycles(STROBE_BCM_GPPUD_WAIT_CYCLES);
+        strobe_w32(reg(gpio, STROBE_BCM_GPPUD), STROBE_BCM_GPPUD_OFF);
+        strobe_w32(clk, 0);
+        pthread_mutex_unlock(&gpio->lock);
+        return 0;
+    }
+    }
+    return -EINVAL;
+}
+
+int strobe_gpio_get_pull(strobe_gpio *gpio, unsigned pin, int *pull) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    switch (gpio->layout) {
+    case STROBE_LAYOUT_RP1: {
+        uint32_t pad = strobe_r32(reg(gpio, STROBE_RP1_PAD(pin)));
+        if ((pad & STROBE_RP1_PAD_PUE) && !(pad & STROBE_RP1_PAD_PDE)) *pull = STROBE_PULL_UP;
+        else if ((pad & STROBE_RP1_PAD_PDE) && !(pad & STROBE_RP1_PAD_PUE)) *pull = STROBE_PULL_DOWN;
+        else if (!(pad & (STROBE_RP1_PAD_PUE | STROBE_RP1_PAD_PDE))) *pull = STROBE_PULL_NONE;
+        else *pull = STROBE_PULL_UNKNOWN; /* both enabled: a bus-keeper, not a plain pull */
+        return 0;
+    }
+    case STROBE_LAYOUT_BCM2711: {
+        uint32_t v = strobe_r32(reg(gpio, strobe_bcm2711_pull_offset(pin)));
+        uint32_t code = (v >> strobe_bcm2711_pull_shift(pin)) & 3u;
+        *pull = code == STROBE_BCM2711_PULL_UP ? STROBE_PULL_UP
+              : code == STROBE_BCM2711_PULL_DOWN ? STROBE_PULL_DOWN
+              : code == STROBE_BCM2711_PULL_NONE ? STROBE_PULL_NONE : STROBE_PULL_UNKNOWN;
+        return 0;
+    }
+    case STROBE_LAYOUT_BCM2835:
+        *pull = STROBE_PULL_UNKNOWN; /* GPPUD is write-only in effect: no register reports it */
+        return 0;
+    }
+    return -EINVAL;
+}
+
+int strobe_gpio_pin_state(strobe_gpio *gpio, unsigned pin, strobe_pin_state *state) {
+    int rc = strobe_gpio_get_function(gpio, pin, &state->function);
+    if (rc) return rc;
+    rc = strobe_gpio_get_pull(gpio, pin, &state->pull);
+    if (rc) return rc;
+    strobe_port port;
+    strobe_port_make(gpio->layout, gpio->block, pin, &port);
+    state->level = strobe_port_read(port) ? 1 : 0;
+    if (gpio->layout == STROBE_LAYOUT_RP1)
+        state->raw_fsel = (int)(strobe_r32(reg(gpio, STROBE_RP1_GPIO_CTRL(pin))) & STROBE_RP1_CTRL_FUNCSEL_MASK);
+    else
+        state->raw_fsel = (int)((strobe_r32(reg(gpio, strobe_bcm_fsel_offset(pin))) >> strobe_bcm_fsel_shift(pin)) & 7u);
+    return 0;
+}
+
+int strobe_gpio_port(strobe_gpio *gpio, unsigned pin, strobe_port *port) {
+    return strobe_port_make(gpio->layout, gpio->block, pin, port);
+}

@@ -1,0 +1,18 @@
+/*
+ * strobe.h — umbrella header of the Strobe C core.
+ *
+ * Conventions: functions return 0 or a negative errno and set no globals; names are
+ * strobe_<object>_<verb>; whoever calls _new calls _free.
+ */
+#ifndef STROBE_H
+#define STROBE_H
+
+#include "strobe_regs.h"
+#include "strobe_gpio.h"
+#include "strobe_board.h"
+#include "strobe_map.h"
+#include "strobe_pins.h"
+#include "strobe_vbench.h"
+#include "strobe_bench.h"
+
+#endif /* STROBE_H */

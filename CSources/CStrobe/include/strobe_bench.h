@@ -1,0 +1,30 @@
+/*
+ * strobe_bench.h — C reference loops for the toggle benchmark and the hot-path proof.
+ *
+ * They are compiled in the C core (not inlined into Swift) so that "the C path" in every
+ * comparison is real C compiled by the C compiler.
+ */
+#ifndef STROBE_BENCH_H
+#define STROBE_BENCH_H
+
+#include <stdint.h>
+#include "strobe_regs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** `count` toggles (set then clear) of `port`, as a C programmer would write them. */
+void strobe_bench_toggle_c(strobe_port port, uint64_t count);
+/** `count` mask writes alternating set and clear of `mask` through `port`'s registers. */
+void strobe_bench_mask_c(strobe_port port, uint32_t mask, uint64_t count);
+/** `count` level reads; returns how many read high (so the loop is not optimized away). */
+uint64_t strobe_bench_read_c(strobe_port port, uint64_t count);
+/** Monotonic clock in ns. */
+uint64_t strobe_monotonic_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STROBE_BENCH_H */

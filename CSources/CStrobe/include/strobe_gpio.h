@@ -1,0 +1,91 @@
+/*
+ * strobe_gpio.h — function select, pulls and state readout over a mapped register block.
+ *
+ * These are the slow-path operations: read-modify-write of shared registers, serialized by a
+ * lock owned by the `strobe_gpio` handle (RP1 uses its atomic aliases instead). Every function
+ * returns 0 or a negative errno and sets no global state.
+ */
+#ifndef STROBE_GPIO_H
+#define STROBE_GPIO_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "strobe_regs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A pin function, the same numbering on every layout. */
+typedef enum strobe_function {
+    STROBE_FN_INPUT = 0,   /**< GPIO input (BCM 000; RP1 SYS_RIO with OE clear). */
+    STROBE_FN_OUTPUT = 1,  /**< GPIO output (BCM 001; RP1 SYS_RIO with OE set). */
+    STROBE_FN_ALT0 = 2,    /**< Alternate function 0; ALTn is STROBE_FN_ALT0 + n (BCM 0-5, RP1 0-8). */
+    STROBE_FN_NONE = 15,   /**< RP1 FUNCSEL 0x1f: the pad is connected to nothing. */
+} strobe_function;
+
+/** Pull resistor state. */
+typedef enum strobe_pull {
+    STROBE_PULL_NONE = 0,
+    STROBE_PULL_DOWN = 1,
+    STROBE_PULL_UP = 2,
+    /** Read back only: the BCM2835/6/7 cannot report its pull state. */
+    STROBE_PULL_UNKNOWN = 3,
+} strobe_pull;
+
+/** A register block plus the lock that serializes its read-modify-write registers. Opaque. */
+typedef struct strobe_gpio strobe_gpio;
+
+/** One pin's state as read from the registers. */
+typedef struct strobe_pin_state {
+    int function;  /**< a strobe_function value, or STROBE_FN_ALT0 + n */
+    int level;     /**< 0 or 1 */
+    int pull;      /**< a strobe_pull value */
+    int raw_fsel;  /**< the raw field: BCM 3-bit FSEL, RP1 5-bit FUNCSEL */
+} strobe_pin_state;
+
+/** Wrap a mapped block. `block` stays owned by the caller. Returns NULL when out of memory. */
+strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block);
+/** Free the handle (not the block). */
+void strobe_gpio_free(strobe_gpio *gpio);
+/** The layout the handle was made with. */
+strobe_layout strobe_gpio_layout(const strobe_gpio *gpio);
+/** The register block. */
+volatile uint32_t *strobe_gpio_block(const strobe_gpio *gpio);
+
+/** Number of alternate functions a layout has (BCM 6, RP1 9). */
+unsigned strobe_layout_alt_count(strobe_layout layout);
+
+/**
+ * Select `function` for `pin`. -EINVAL: pin out of range; -ENOTSUP: the layout has no such
+ * function (ALT6 on BCM, NONE on BCM).
+ */
+int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function);
+/** Read back the function of `pin` into `*function`. */
+int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function);
+/** Set the pull of `pin` (BCM2835: the GPPUD/GPPUDCLK sequence with its waits). */
+int strobe_gpio_set_pull(strobe_gpio *gpio, unsigned pin, int pull);
+/** Read back the pull of `pin`; STROBE_PULL_UNKNOWN on BCM2835/6/7. */
+int strobe_gpio_get_pull(strobe_gpio *gpio, unsigned pin, int *pull);
+/** Function, level and pull of `pin`. */
+int strobe_gpio_pin_state(strobe_gpio *gpio, unsigned pin, strobe_pin_state *state);
+/** Make `port` for `pin` (see strobe_port_make). */
+int strobe_gpio_port(strobe_gpio *gpio, unsigned pin, strobe_port *port);
+
+/* Pure encodings, exposed for tests and for the virtual bench. */
+
+/** BCM 3-bit FSEL code for `function`, or -ENOTSUP. */
+int strobe_bcm_fsel_code(int function);
+/** strobe_function for a BCM 3-bit FSEL code. */
+int strobe_bcm_function_from_code(unsigned code);
+/** RP1 FUNCSEL value for an ALTn function, or -ENOTSUP. (Input and output are FUNCSEL 5 plus OE.) */
+int strobe_rp1_funcsel_code(int function);
+
+/** Busy-wait at least `cycles` CPU cycles (the GPPUD set-up and hold time). */
+void strobe_spin_cycles(unsigned cycles);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STROBE_GPIO_H */

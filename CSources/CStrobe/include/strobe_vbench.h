@@ -1,0 +1,93 @@
+/*
+ * strobe_vbench.h — the virtual bench: a simulated GPIO register block with hardware semantics.
+ *
+ * How it works: the bench maps the same memory twice. Drivers get a read-only *window* and write
+ * to it exactly as they write to /dev/gpiomem — the same C and Swift code, the same machine
+ * instructions. Each store to the window faults; the bench's SIGSEGV handler decodes the store
+ * instruction, applies what the hardware would do (write-1-to-set/clear, function select, pull
+ * latching, event-detect clearing, RP1 XOR/SET/CLR aliases) through the writable view, and
+ * resumes after the instruction. Reads are plain loads of state the model keeps current. So the
+ * hardware path carries no hook at all; the bench pays about a signal per store.
+ *
+ * Time is virtual: it moves only when the test (or a waveform player given this clock) moves
+ * it, or by a fixed cost per trapped store. Every pin change is recorded with its virtual time
+ * and can be exported as VCD.
+ */
+#ifndef STROBE_VBENCH_H
+#define STROBE_VBENCH_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "strobe_regs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A virtual bench. Opaque; safe to use from several threads. */
+typedef struct strobe_vbench strobe_vbench;
+
+/** One recorded pin change. */
+typedef struct strobe_vbench_event {
+    uint64_t time_ns; /**< virtual time of the change */
+    uint8_t pin;
+    uint8_t level;    /**< new level, 0 or 1 */
+} strobe_vbench_event;
+
+/**
+ * Make a bench for `layout` in its reset state (every pin an input, BCM default pulls).
+ * Returns NULL and sets `*err` to a negative errno on failure (-ENOTSUP on a CPU whose store
+ * instructions the bench can't decode: it supports x86_64 and aarch64).
+ */
+strobe_vbench *strobe_vbench_new(strobe_layout layout, int *err);
+/** Free the bench. Its window must no longer be used. */
+void strobe_vbench_free(strobe_vbench *bench);
+/** The layout. */
+strobe_layout strobe_vbench_layout(const strobe_vbench *bench);
+/** The register window drivers use in place of a mapped device. */
+volatile uint32_t *strobe_vbench_block(const strobe_vbench *bench);
+
+/** Drive an input pin from outside: level 0 or 1, or -1 to stop driving (the pull decides). */
+int strobe_vbench_drive(strobe_vbench *bench, unsigned pin, int level);
+/** The pin's modelled level (what a scope would see). */
+int strobe_vbench_level(strobe_vbench *bench, unsigned pin);
+/** The pin's modelled pull (a strobe_pull value), known even where hardware can't read it back. */
+int strobe_vbench_pull(strobe_vbench *bench, unsigned pin);
+
+/** Virtual time now, in ns. */
+uint64_t strobe_vbench_now(strobe_vbench *bench);
+/** Move virtual time forward by `ns`. */
+void strobe_vbench_advance(strobe_vbench *bench, uint64_t ns);
+/** Virtual time that each trapped register store costs (default 0). */
+void strobe_vbench_set_store_cost(strobe_vbench *bench, uint64_t ns);
+
+/** Number of register stores the bench has trapped and applied. */
+uint64_t strobe_vbench_store_count(strobe_vbench *bench);
+/** Number of recorded pin changes. */
+size_t strobe_vbench_event_count(strobe_vbench *bench);
+/** Copy recorded change `index` into `*event`. Returns 0 or -ERANGE. */
+int strobe_vbench_event_at(strobe_vbench *bench, size_t index, strobe_vbench_event *event);
+/** Forget recorded changes (the current levels stay the VCD's initial values). */
+void strobe_vbench_clear_events(strobe_vbench *bench);
+/**
+ * Write the recorded changes of the pins in `pins` (bit n = GPIO n; 0 = every pin that changed)
+ * as a VCD file at `path`, timescale 1 ns, one wire per pin named GPIOn.
+ */
+int strobe_vbench_write_vcd(strobe_vbench *bench, const char *path, uint64_t pins);
+
+/**
+ * Save the bench (registers and model, not the recorded changes) to `path`, atomically.
+ * Returns 0 or a negative errno.
+ */
+int strobe_vbench_save(strobe_vbench *bench, const char *path);
+/**
+ * Load a state saved by strobe_vbench_save. -ENOENT: no file; -EINVAL: not a state file;
+ * -EXDEV: a state file of another layout.
+ */
+int strobe_vbench_load(strobe_vbench *bench, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STROBE_VBENCH_H */

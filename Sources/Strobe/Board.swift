@@ -1,0 +1,277 @@
+import CStrobe
+import Synchronization
+import SystemPackage
+
+/// A GPIO register block and the pins claimed from it.
+///
+/// Open one with ``detect(root:access:)`` on a Raspberry Pi, ``virtual(_:)`` for the virtual
+/// bench, or ``ram(_:)`` for a RAM-backed block with no hardware behind it (benchmarks).
+/// Claim pins with ``output(_:initial:pull:)`` and ``input(_:pull:)``; each pin has one owner
+/// at a time, and releasing it restores the function and pull it had before.
+///
+/// Thread safety: the C core serializes read-modify-write registers with its own lock and the
+/// claim table sits behind a `Mutex`, so a `Board` may be shared between threads and tasks.
+public final class Board: @unchecked Sendable {
+    /// How the register block was reached.
+    public enum Access: Sendable, Hashable, CustomStringConvertible {
+        /// `/dev/gpiomem` (BCM) or `/dev/gpiomem0` (RP1): no root needed, `gpio` group.
+        case gpiomem(path: String)
+        /// `/dev/mem` at the GPIO block's physical address: root only.
+        case devmem(path: String)
+        /// The virtual bench: simulated registers with hardware semantics.
+        case virtualBench
+        /// Plain RAM: stores land in memory, nothing behaves like hardware.
+        case ram
+
+        /// A short description such as "/dev/gpiomem" or "virtual bench".
+        public var description: String {
+            switch self {
+            case .gpiomem(let path), .devmem(let path): path
+            case .virtualBench: "virtual bench"
+            case .ram: "RAM-backed block (no hardware)"
+            }
+        }
+    }
+
+    /// The register layout.
+    public let layout: Layout
+    /// What detection found; `nil` on the virtual bench and on RAM.
+    public let info: BoardInfo?
+    /// How the registers are mapped.
+    public let access: Access
+    /// The virtual bench behind this board, when it is one.
+    public let bench: VirtualBench?
+
+    @usableFromInline let gpio: OpaquePointer
+    private let mapping: strobe_mapping?
+    private let claims = Mutex<[Int: SavedState]>([:])
+
+    struct SavedState {
+        var function: PinFunction
+        var pull: Pull?
+        var pullChanged: Bool
+    }
+
+    private init(layout: Layout, info: BoardInfo?, access: Access, bench: VirtualBench?, block: UnsafeMutablePointer<UInt32>, mapping: strobe_mapping?) throws(StrobeError) {
+        guard let gpio = strobe_gpio_new(layout.cValue, block) else {
+            throw .system(operation: "allocating", path: "strobe_gpio", errno: .noMemory)
+        }
+        self.layout = layout
+        self.info = info
+        self.access = access
+        self.bench = bench
+        self.gpio = gpio
+        self.mapping = mapping
+    }
+
+    deinit {
+        strobe_gpio_free(gpio)
+        if var m = mapping { strobe_unmap(&m) }
+    }
+
+    /// Detects the Raspberry Pi and maps its GPIO registers.
+    ///
+    /// - Parameters:
+    ///   - root: where `/proc` is found; tests point this at a fixture tree.
+    ///   - useDevMem: map `/dev/mem` (root only) instead of `/dev/gpiomem`/`/dev/gpiomem0`.
+    ///   - deviceRoot: a prefix for the device paths (tests); empty for the real `/dev`.
+    /// - Throws: ``StrobeError/notRaspberryPi(detail:)`` off a Pi,
+    ///   ``StrobeError/deviceMissing(path:)`` or ``StrobeError/permissionDenied(path:)`` when
+    ///   the device can't be opened.
+    public static func detect(root: String = "/", useDevMem: Bool = false, deviceRoot: String = "") throws(StrobeError) -> Board {
+        let info = try BoardInfo.detect(root: root)
+        var c = info.cValue
+        var m = strobe_mapping()
+        let rc = strobe_map_board(&c, useDevMem ? 1 : 0, deviceRoot, &m)
+        let path = deviceRoot + (useDevMem ? "/dev/mem" : info.gpiomemPath)
+        guard rc == 0, let block = m.block else { throw StrobeError.mapping(path: path, rc: rc) }
+        return try Board(layout: info.layout, info: info, access: useDevMem ? .devmem(path: path) : .gpiomem(path: path),
+                         bench: nil, block: UnsafeMutablePointer(mutating: block), mapping: m)
+    }
+
+    /// Opens a new virtual bench with `layout`'s registers, in their reset state.
+    public static func virtual(_ layout: Layout) throws(StrobeError) -> Board {
+        let bench = try VirtualBench(layout: layout)
+        return try Board(layout: layout, info: nil, access: .virtualBench, bench: bench,
+                         block: UnsafeMutablePointer(mutating: strobe_vbench_block(bench.handle)), mapping: nil)
+    }
+
+    /// Opens a zero-filled RAM block shaped like `layout`'s registers. Stores cost what they
+    /// cost in memory and nothing answers them: this is for benchmarks off a Pi.
+    public static func ram(_ layout: Layout) throws(StrobeError) -> Board {
+        var m = strobe_mapping()
+        let rc = strobe_map_ram(layout.cValue, &m)
+        guard rc == 0, let block = m.block else { throw .system(operation: "mapping", path: "anonymous memory", errno: .init(rawValue: -rc)) }
+        return try Board(layout: layout, info: nil, access: .ram, bench: nil, block: UnsafeMutablePointer(mutating: block), mapping: m)
+    }
+
+    // MARK: Claiming pins
+
+    /// Claims `pin` as an output, driving `initial` before the pin becomes an output so it
+    /// never glitches. Releasing the pin (dropping it) restores its previous function and pull.
+    /// - Throws: ``StrobeError/invalidPin(_:layout:)``, ``StrobeError/pinInUse(_:)``.
+    public func output(_ pin: Int, initial: Level = .low, pull: Pull? = nil) throws(StrobeError) -> OutputPin {
+        let port = try claim(pin, function: .output, pull: pull, initial: initial)
+        return OutputPin(board: self, number: pin, port: port)
+    }
+
+    /// Claims `pin` as an input with `pull`. Releasing it restores its previous function and pull.
+    /// - Throws: ``StrobeError/invalidPin(_:layout:)``, ``StrobeError/pinInUse(_:)``.
+    public func input(_ pin: Int, pull: Pull = .none) throws(StrobeError) -> InputPin {
+        let port = try claim(pin, function: .input, pull: pull, initial: nil)
+        return InputPin(board: self, number: pin, port: port)
+    }
+
+    /// Claims several outputs of one 32-pin bank for mask writes (one store sets or clears many).
+    /// - Throws: ``StrobeError/invalidArgument(_:)`` when the pins span two banks or are empty.
+    public func outputs(_ pins: [Int], initial: Level = .low) throws(StrobeError) -> OutputGroup {
+        guard let first = pins.first else { throw .invalidArgument("an output group needs at least one pin") }
+        for pin in pins { try validate(pin) }
+        guard pins.allSatisfy({ $0 / 32 == first / 32 }) else {
+            throw .invalidArgument("GPIOs \(pins.map(String.init).joined(separator: ", ")) span two 32-pin banks; one mask write reaches one bank")
+        }
+        guard Set(pins).count == pins.count else { throw .invalidArgument("an output group lists a pin twice") }
+        var claimed: [Int] = []
+        var mask: UInt32 = 0
+        var port = strobe_port()
+        do {
+            for pin in pins {
+                port = try claim(pin, function: .output, pull: nil, initial: initial)
+                claimed.append(pin)
+                mask |= port.mask
+            }
+        } catch {
+            for pin in claimed { release(pin, keepState: false) }
+            throw error
+        }
+        port.mask = mask
+        return OutputGroup(board: self, pins: pins, port: port)
+    }
+
+    /// The pins claimed in this process, in ascending order.
+    public var claimedPins: [Int] { claims.withLock { $0.keys.sorted() } }
+
+    private func claim(_ pin: Int, function: PinFunction, pull: Pull?, initial: Level?) throws(StrobeError) -> strobe_port {
+        try validate(pin)
+        let p = UInt32(pin)
+        return try claims.withLock { (table: inout [Int: SavedState]) throws(StrobeError) -> strobe_port in
+            if table[pin] != nil { throw .pinInUse(pin) }
+            let before = try stateUnchecked(pin)
+            var port = strobe_port()
+            _ = strobe_gpio_port(gpio, p, &port)
+            if let initial {
+                if initial.isHigh { strobe_port_set(port) } else { strobe_port_clear(port) }
+            }
+            try check(strobe_gpio_set_function(gpio, p, function.cValue), pin: pin, function: function)
+            if let pull { try check(strobe_gpio_set_pull(gpio, p, pull.cValue), pin: pin, function: function) }
+            table[pin] = SavedState(function: before.function, pull: before.pull, pullChanged: pull != nil && pull != before.pull)
+            return port
+        }
+    }
+
+    /// Gives `pin` back: restores its previous function and pull unless `keepState`.
+    func release(_ pin: Int, keepState: Bool) {
+        claims.withLock { table in
+            guard let saved = table.removeValue(forKey: pin) else { return }
+            guard !keepState else { return }
+            let p = UInt32(pin)
+            _ = strobe_gpio_set_function(gpio, p, saved.function.cValue)
+            // A pull the hardware could not report (BCM2835) is left as it is: there is
+            // nothing known to restore.
+            if saved.pullChanged, let pull = saved.pull { _ = strobe_gpio_set_pull(gpio, p, pull.cValue) }
+        }
+    }
+
+    /// Releases every claimed pin, restoring each one's previous state. Handles still held
+    /// afterwards no longer own their pins.
+    public func releaseAll() {
+        for pin in claimedPins { release(pin, keepState: false) }
+    }
+
+    // MARK: Direct register operations (for pins nobody claimed)
+
+    /// Selects `function` for `pin` (GPFSELn / RP1 FUNCSEL), as `pinctrl set` does.
+    /// - Throws: ``StrobeError/unsupportedFunction(_:pin:layout:)`` when the SoC lacks it,
+    ///   ``StrobeError/pinInUse(_:)`` when a handle in this process owns the pin.
+    public func setFunction(_ function: PinFunction, pin: Int) throws(StrobeError) {
+        try validate(pin)
+        try validate(function, pin: pin)
+        try unclaimed(pin)
+        try check(strobe_gpio_set_function(gpio, UInt32(pin), function.cValue), pin: pin, function: function)
+    }
+
+    /// Sets the pull of `pin` (BCM2835: the GPPUD/GPPUDCLK sequence; BCM2711: its 2-bit field;
+    /// RP1: the pad's PUE/PDE bits).
+    public func setPull(_ pull: Pull, pin: Int) throws(StrobeError) {
+        try validate(pin)
+        try unclaimed(pin)
+        try check(strobe_gpio_set_pull(gpio, UInt32(pin), pull.cValue), pin: pin, function: nil)
+    }
+
+    /// Drives `pin` to `level` as an output and leaves it so, as `pinctrl set N op dh|dl` does.
+    public func drive(_ pin: Int, to level: Level) throws(StrobeError) {
+        let out = try output(pin, initial: level)
+        out.keep()
+    }
+
+    /// The level on `pin` (GPLEVn / RIO SYNC_IN).
+    public func read(_ pin: Int) throws(StrobeError) -> Level {
+        try validate(pin)
+        var port = strobe_port()
+        _ = strobe_gpio_port(gpio, UInt32(pin), &port)
+        return Level(strobe_port_read(port))
+    }
+
+    /// Function, level and pull of `pin`.
+    public func state(of pin: Int) throws(StrobeError) -> PinState {
+        try validate(pin)
+        return try stateUnchecked(pin)
+    }
+
+    /// The state of every pin of the layout.
+    public func states() -> [PinState] {
+        (0..<layout.pinCount).compactMap { try? stateUnchecked($0) }
+    }
+
+    private func stateUnchecked(_ pin: Int) throws(StrobeError) -> PinState {
+        var s = strobe_pin_state()
+        try check(strobe_gpio_pin_state(gpio, UInt32(pin), &s), pin: pin, function: nil)
+        var pull = Pull(cValue: s.pull)
+        if pull == nil, let bench { pull = bench.pull(of: pin) } // the bench knows what silicon can't say
+        let function = PinFunction(cValue: s.function)
+        var name: String? = nil
+        if case .alt(let n) = function { name = layout.altName(pin: pin, alt: n) }
+        return PinState(pin: pin, function: function, level: Level(s.level != 0), pull: pull, functionName: name)
+    }
+
+    // MARK: Validation
+
+    func validate(_ pin: Int) throws(StrobeError) {
+        guard pin >= 0, pin < layout.pinCount else { throw .invalidPin(pin, layout: layout) }
+    }
+
+    /// Whether `function` exists for `pin` on this layout.
+    public func validate(_ function: PinFunction, pin: Int) throws(StrobeError) {
+        switch function {
+        case .input, .output: return
+        case .none:
+            if layout != .rp1 { throw .unsupportedFunction(function, pin: pin, layout: layout) }
+        case .alt(let n):
+            guard n >= 0, n < layout.altCount, layout.altName(pin: pin, alt: n) != nil else {
+                throw .unsupportedFunction(function, pin: pin, layout: layout)
+            }
+        }
+    }
+
+    private func unclaimed(_ pin: Int) throws(StrobeError) {
+        if claims.withLock({ $0[pin] != nil }) { throw .pinInUse(pin) }
+    }
+
+    private func check(_ rc: Int32, pin: Int, function: PinFunction?) throws(StrobeError) {
+        guard rc != 0 else { return }
+        let errno = Errno(rawValue: -rc)
+        if errno == .invalidArgument { throw .invalidPin(pin, layout: layout) }
+        if errno == .notSupported, let function { throw .unsupportedFunction(function, pin: pin, layout: layout) }
+        throw .system(operation: "register access for", path: "GPIO \(pin)", errno: errno)
+    }
+}

@@ -1,0 +1,72 @@
+import SystemPackage
+
+/// Everything that can go wrong in Strobe, each case with a message that says what to do.
+public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The pin number does not exist on this layout.
+    case invalidPin(Int, layout: Layout)
+    /// The pin is already claimed by another handle in this process.
+    case pinInUse(Int)
+    /// The layout has no such function for this pin (a reserved ALT, a0–a8 out of range on RP1…).
+    case unsupportedFunction(PinFunction, pin: Int, layout: Layout)
+    /// This machine is not a Raspberry Pi (or one Strobe does not know).
+    case notRaspberryPi(detail: String)
+    /// A device-tree or cpuinfo file exists but does not hold what the kernel writes there.
+    case malformedDeviceTree(detail: String)
+    /// The mapping device does not exist.
+    case deviceMissing(path: String)
+    /// The mapping device exists but this user may not open it.
+    case permissionDenied(path: String)
+    /// Any other failed system call, with the path it was about.
+    case system(operation: String, path: String, errno: Errno)
+    /// An argument outside what the operation accepts.
+    case invalidArgument(String)
+
+    /// A one-line message naming the pin or path and the fix.
+    public var description: String {
+        switch self {
+        case .invalidPin(let pin, let layout):
+            return "GPIO \(pin) does not exist on \(layout): valid pins are 0–\(layout.pinCount - 1)"
+        case .pinInUse(let pin):
+            return "GPIO \(pin) is already claimed in this process; release the other handle first"
+        case .unsupportedFunction(let function, let pin, let layout):
+            switch (function, layout) {
+            case (.alt(let n), .rp1) where n < 0 || n >= layout.altCount:
+                return "RP1 has functions a0–a8 only, so \(function) cannot be selected for GPIO \(pin)"
+            case (.alt(let n), _) where n < 0 || n >= layout.altCount:
+                return "\(layout) has ALT0–ALT5 only, so \(function) cannot be selected for GPIO \(pin)"
+            case (.alt, _):
+                return "GPIO \(pin) has no \(function) on \(layout): the datasheet lists it as reserved (see `strobe info` for each pin's functions)"
+            default:
+                return "\(layout) has no function \"\(function)\" (GPIO \(pin))"
+            }
+        case .notRaspberryPi(let detail):
+            return "not a Raspberry Pi: \(detail); use --virtual bcm2835|bcm2711|rp1 (Board.virtual(_:)) to run on the virtual bench"
+        case .malformedDeviceTree(let detail):
+            return "malformed device tree: \(detail)"
+        case .deviceMissing(let path):
+            let hint = path.hasSuffix("gpiomem0")
+                ? "a Pi 5 kernel with the RP1 gpiomem driver creates it"
+                : path.hasSuffix("/dev/mem") ? "the kernel must be built with /dev/mem" : "the bcm2835-gpiomem driver creates it (Raspberry Pi OS kernels have it)"
+            return "\(path) does not exist: \(hint); or use --devmem as root, or --virtual to run on the virtual bench"
+        case .permissionDenied(let path):
+            if path.hasSuffix("/dev/mem") {
+                return "permission denied opening \(path): /dev/mem needs root (sudo), and the kernel option iomem=relaxed if a driver owns the block"
+            }
+            return "permission denied opening \(path): add yourself to the gpio group (sudo usermod -aG gpio $USER, then log in again) or add a udev rule: SUBSYSTEM==\"*gpiomem*\", GROUP=\"gpio\", MODE=\"0660\""
+        case .system(let operation, let path, let errno):
+            return "\(operation) \(path) failed: \(errno)"
+        case .invalidArgument(let text):
+            return text
+        }
+    }
+
+    /// The error for a failed open or mmap of `path` with negative errno `rc` from the C core.
+    static func mapping(path: String, rc: Int32) -> StrobeError {
+        let errno = Errno(rawValue: -rc)
+        switch errno {
+        case .noSuchFileOrDirectory: return .deviceMissing(path: path)
+        case .permissionDenied, .notPermitted: return .permissionDenied(path: path)
+        default: return .system(operation: "mapping", path: path, errno: errno)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension Board {
+    /// Opt-in cleanup: on SIGINT or SIGTERM, release every claimed pin (restoring its previous
+    /// function and pull), then exit with status 128 + signal number, as a shell expects.
+    ///
+    /// The signals are taken with a dispatch source, so the cleanup runs on an ordinary thread,
+    /// not in a signal handler, and may take locks. Call it once per board.
+    public func restoreOnTermination(signals: [Int32] = [SIGINT, SIGTERM]) {
+        for sig in signals {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [self] in
+                releaseAll()
+                exit(128 + sig)
+            }
+            source.resume()
+            TerminationSources.keep(source)
+        }
+    }
+}
+
+/// Keeps the dispatch sources alive for the life of the process.
+private enum TerminationSources {
+    static func keep(_ source: any DispatchSourceSignal) { _ = Unmanaged.passRetained(source as AnyObject) }
+}

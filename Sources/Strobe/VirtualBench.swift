@@ -1,0 +1,134 @@
+import CStrobe
+import SystemPackage
+
+/// The virtual bench: a simulated GPIO register block with hardware semantics.
+///
+/// Driver code — Strobe's own pins, or any C that writes registers — runs unchanged against
+/// it. Stores to the block trap into a model of the silicon (write-1-to-set/clear, levels
+/// following outputs, pulls on undriven inputs, BCM event-detect latches, RP1 atomic aliases).
+/// Time is virtual and every pin change is recorded, ready to export as VCD.
+public final class VirtualBench: @unchecked Sendable {
+    // Sendable: the C bench locks its own state; this class adds no mutable state.
+
+    /// The layout it simulates.
+    public let layout: Layout
+    @usableFromInline let handle: OpaquePointer
+
+    /// A new bench in its reset state: every pin an input with its default pull.
+    public init(layout: Layout) throws(StrobeError) {
+        var err: Int32 = 0
+        guard let h = strobe_vbench_new(layout.cValue, &err) else {
+            let errno = Errno(rawValue: -err)
+            if errno == .notSupported {
+                throw .invalidArgument("the virtual bench decodes x86_64 and aarch64 stores only; this CPU is neither")
+            }
+            throw .system(operation: "creating", path: "the virtual bench", errno: errno)
+        }
+        self.layout = layout
+        self.handle = h
+    }
+
+    deinit { strobe_vbench_free(handle) }
+
+    /// Drives input `pin` to `level` from outside, as a button or another chip would.
+    public func drive(_ pin: Int, to level: Level) throws(StrobeError) {
+        try check(pin)
+        _ = strobe_vbench_drive(handle, UInt32(pin), level.isHigh ? 1 : 0)
+    }
+
+    /// Stops driving `pin`; its pull decides what an input reads.
+    public func undrive(_ pin: Int) throws(StrobeError) {
+        try check(pin)
+        _ = strobe_vbench_drive(handle, UInt32(pin), -1)
+    }
+
+    /// The level a probe on `pin` would see.
+    public func level(of pin: Int) -> Level {
+        Level(strobe_vbench_level(handle, UInt32(clamping: pin)) == 1)
+    }
+
+    /// The pull on `pin` as the model holds it (known even on BCM2835, which can't report it).
+    public func pull(of pin: Int) -> Pull? {
+        let p = strobe_vbench_pull(handle, UInt32(clamping: pin))
+        return p < 0 ? nil : Pull(cValue: p)
+    }
+
+    /// Virtual time in nanoseconds.
+    public var now: UInt64 { strobe_vbench_now(handle) }
+
+    /// Moves virtual time forward.
+    public func advance(nanoseconds: UInt64) { strobe_vbench_advance(handle, nanoseconds) }
+
+    /// Virtual time each register store takes (default 0), so traces of bit-banged code show
+    /// the stores spread out.
+    public func setStoreCost(nanoseconds: UInt64) { strobe_vbench_set_store_cost(handle, nanoseconds) }
+
+    /// Register stores the bench has trapped and applied.
+    public var storeCount: UInt64 { strobe_vbench_store_count(handle) }
+
+    /// One recorded pin change.
+    public struct Change: Sendable, Hashable {
+        /// Virtual time of the change, ns.
+        public var time: UInt64
+        /// The GPIO number.
+        public var pin: Int
+        /// The new level.
+        public var level: Level
+    }
+
+    /// Every pin change since the bench was made or ``clearChanges()`` last ran.
+    public var changes: [Change] {
+        let n = strobe_vbench_event_count(handle)
+        var out: [Change] = []
+        out.reserveCapacity(n)
+        var e = strobe_vbench_event()
+        for i in 0..<n where strobe_vbench_event_at(handle, i, &e) == 0 {
+            out.append(Change(time: e.time_ns, pin: Int(e.pin), level: Level(e.level != 0)))
+        }
+        return out
+    }
+
+    /// Forgets the recorded changes; the current levels become the trace's starting values.
+    public func clearChanges() { strobe_vbench_clear_events(handle) }
+
+    /// Writes the recorded changes as a VCD file (timescale 1 ns, one wire per pin named
+    /// GPIOn) that PulseView, GTKWave and sigrok-cli open.
+    /// - Parameter pins: the pins to include; `nil` for every pin that changed.
+    public func writeVCD(to path: String, pins: [Int]? = nil) throws(StrobeError) {
+        var mask: UInt64 = 0
+        for pin in pins ?? [] {
+            try check(pin)
+            mask |= 1 << UInt64(pin)
+        }
+        let rc = strobe_vbench_write_vcd(handle, path, mask)
+        if rc != 0 { throw .system(operation: "writing", path: path, errno: Errno(rawValue: -rc)) }
+    }
+
+    private func check(_ pin: Int) throws(StrobeError) {
+        guard pin >= 0, pin < layout.pinCount else { throw .invalidPin(pin, layout: layout) }
+    }
+}
+
+extension VirtualBench {
+    /// Saves the registers and the model (not the recorded changes) to `path`, so another
+    /// process can carry on with the same bench. The `strobe` CLI does this between commands.
+    public func saveState(to path: String) throws(StrobeError) {
+        let rc = strobe_vbench_save(handle, path)
+        if rc != 0 { throw .system(operation: "saving the virtual bench to", path: path, errno: Errno(rawValue: -rc)) }
+    }
+
+    /// Loads a state saved by ``saveState(to:)``. A missing file is not an error: the bench
+    /// stays in its reset state.
+    public func loadState(from path: String) throws(StrobeError) {
+        let rc = strobe_vbench_load(handle, path)
+        switch Errno(rawValue: -rc) {
+        case _ where rc == 0, .noSuchFileOrDirectory: return
+        case .invalidArgument:
+            throw .invalidArgument("\(path) is not a Strobe virtual bench state file; delete it or pass --fresh")
+        case .improperLink:
+            throw .invalidArgument("\(path) holds a virtual bench of another layout; pass --fresh or another --virtual-state")
+        case let errno:
+            throw .system(operation: "loading the virtual bench from", path: path, errno: errno)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Strobe
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the board, SoC, register mapping and every pin's function, level and pull."
+    )
+
+    @OptionGroup var target: TargetOptions
+
+    @Option(name: .long, help: "Only these GPIOs (comma-separated).")
+    var pins: String?
+
+    func run() throws {
+        try target.withBoard { board in
+            print(render(board))
+        }
+    }
+
+    func render(_ board: Board) -> String {
+        var out: [String] = []
+        if let info = board.info {
+            var details: [String] = []
+            if let name = info.revisionName { details.append(name) }
+            if let mb = info.memoryMB { details.append(mb >= 1024 ? "\(mb / 1024) GB" : "\(mb) MB") }
+            if let rev = info.revision { details.append("revision \(String(rev, radix: 16))") }
+            out.append("Board:     \(info.model.isEmpty ? info.compatible : info.model)" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
+            out.append("SoC:       \(info.soc) (layout \(board.layout), \(board.layout.pinCount) GPIOs)")
+            out.append("Registers: \(board.access), GPIO block at 0x\(String(info.gpioPhysicalAddress, radix: 16))")
+        } else {
+            out.append("Board:     virtual bench, \(board.layout) layout (simulated registers, no hardware)")
+            out.append("SoC:       \(board.layout) (\(board.layout.pinCount) GPIOs)")
+            out.append("Registers: \(board.access)")
+        }
+        out.append("")
+        let header = Dictionary(HeaderPin.all.compactMap { p in p.gpio.map { ($0, p.physical) } }, uniquingKeysWith: { a, _ in a })
+        out.append("GPIO  PIN  FUNCTION                 LEVEL  PULL")
+        let wanted = pins.map { Swift.Set($0.split(separator: ",").compactMap { Int($0.filter { !$0.isWhitespace }) }) }
+        for s in board.states() where wanted?.contains(s.pin) ?? true {
+            var fn = s.function.description
+            if let name = s.functionName { fn += " \(name)" }
+            let pin = header[s.pin].map { String($0) } ?? "-"
+            let pull = s.pull?.description ?? "?"
+            out.append("\(pad(String(s.pin), 4, right: true))  \(pad(pin, 3, right: true))  \(pad(fn, 23))  \(pad(s.level.isHigh ? "high" : "low", 5))  \(pull)")
+        }
+        if board.layout == .bcm2835 {
+            out.append("")
+            out.append("PULL \"?\": the BCM2835/6/7 cannot read back its pull resistors.")
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
+func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+    let n = s.count
+    if n >= width { return s }
+    let fill = String(repeating: " ", count: width - n)
+    return right ? fill + s : s + fill
+}
+

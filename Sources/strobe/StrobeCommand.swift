@@ -1,0 +1,19 @@
+import ArgumentParser
+import Strobe
+
+@main
+struct StrobeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strobe",
+        abstract: "Raspberry Pi GPIO from the command line: board info, pinout, get/set, bench.",
+        discussion: """
+            Every command runs on the detected Raspberry Pi, or on the virtual bench with \
+            --virtual bcm2835|bcm2711|rp1 (simulated registers; state is kept between commands \
+            in a state file, see --virtual-state).
+            """,
+        version: strobeVersion,
+        subcommands: [Info.self, Pinout.self, Get.self, Set.self, Toggle.self, Mode.self, PullCommand.self, Bench.self]
+    )
+}
+
+let strobeVersion = "0.1.0"

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Strobe
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Layout: ExpressibleByArgument {}
+
+/// Where a command's registers come from: the detected Pi, or the virtual bench.
+struct TargetOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Run on the virtual bench with this layout instead of hardware.", valueName: "bcm2835|bcm2711|rp1"))
+    var virtual: Layout?
+
+    @Option(name: .long, help: ArgumentHelp("The virtual bench's state file, so successive commands see one bench (default: $XDG_RUNTIME_DIR or /tmp, strobe-virtual-LAYOUT.state).", valueName: "path"))
+    var virtualState: String?
+
+    @Flag(name: .long, help: "Start the virtual bench from its reset state (discard the state file).")
+    var fresh = false
+
+    @Flag(name: .long, help: "Map /dev/mem (root) instead of /dev/gpiomem or /dev/gpiomem0.")
+    var devmem = false
+
+    @Option(name: .long, help: ArgumentHelp("Read /proc below this directory (for testing detection).", visibility: .hidden))
+    var root: String = "/"
+
+    var statePath: String? {
+        guard let virtual else { return nil }
+        if let virtualState { return virtualState }
+        let dir = ProcessEnv.get("XDG_RUNTIME_DIR") ?? "/tmp"
+        return "\(dir)/strobe-virtual-\(virtual).state"
+    }
+
+    /// Opens the board; `body` runs with it, and the virtual bench's state is saved after.
+    func withBoard<T>(_ body: (Board) throws -> T) throws -> T {
+        if let virtual {
+            let board = try Board.virtual(virtual)
+            if let path = statePath, !fresh { try board.bench?.loadState(from: path) }
+            let result = try body(board)
+            if let path = statePath { try board.bench?.saveState(to: path) }
+            return result
+        }
+        return try body(try Board.detect(root: root, useDevMem: devmem))
+    }
+}
+
+enum ProcessEnv {
+    static func get(_ name: String) -> String? {
+        guard let v = getenv(name) else { return nil }
+        let s = String(cString: v)
+        return s.isEmpty ? nil : s
+    }
+}
+
+/// Whether to colour output: a terminal, and NO_COLOR unset.
+enum Terminal {
+    static var colour: Bool { isatty(STDOUT_FILENO) != 0 && ProcessEnv.get("NO_COLOR") == nil && ProcessEnv.get("TERM") != "dumb" }
+}
+
+/// A GPIO number argument with a readable parse error.
+struct PinArgument: ExpressibleByArgument {
+    var value: Int
+    init?(argument: String) {
+        guard let v = Int(argument) else { return nil }
+        value = v
+    }
+}
+
+extension Level: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "1", "high", "hi", "on", "dh", "true": self = .high
+        case "0", "low", "lo", "off", "dl", "false": self = .low
+        default: return nil
+        }
+    }
+}
+
+extension Pull: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "up", "pu": self = .up
+        case "down", "pd": self = .down
+        case "none", "off", "pn", "no": self = .none
+        default: return nil
+        }
+    }
+}
+
+extension PinFunction: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+}
