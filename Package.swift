@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(
             name: "StrobeTests",
             dependencies: ["Strobe", "CStrobe"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

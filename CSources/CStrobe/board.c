@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define DT_DIR "proc/device-tree"
+#define CPUINFO_MAX (64 * 1024)
 
 __attribute__((format(printf, 3, 4)))
 static void say(char *why, size_t why_len, const char *fmt, ...) {
@@ -201,12 +202,17 @@ int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t w
         return (int)n;
     }
 
-    n = read_file(root, "proc/cpuinfo", buf, sizeof buf - 1);
+    /* cpuinfo lists every core before the Revision line: give it room (a 4-core 32-bit
+     * kernel prints about 2 KiB; 64 cores fit). */
+    char *cpuinfo = malloc(CPUINFO_MAX);
+    if (!cpuinfo) return -ENOMEM;
+    n = read_file(root, "proc/cpuinfo", cpuinfo, CPUINFO_MAX - 1);
     if (n > 0) {
-        buf[n] = 0;
+        cpuinfo[n] = 0;
         uint32_t rev = 0;
-        int found = parse_revision(buf, &rev);
+        int found = parse_revision(cpuinfo, &rev);
         if (found < 0) {
+            free(cpuinfo);
             say(why, why_len, "%s/%s has a Revision line that is not a hexadecimal code", root, "proc/cpuinfo");
             return -EINVAL;
         }
@@ -219,6 +225,7 @@ int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t w
             }
         }
     }
+    free(cpuinfo);
 
     if (info->soc == STROBE_SOC_BCM2712) {
         info->layout = STROBE_LAYOUT_RP1;

@@ -91,9 +91,9 @@ static int check_pin(const strobe_gpio *gpio, unsigned pin) {
 /* RP1: change FUNCSEL with one atomic XOR-alias write, so the pad never passes through a
  * third function the way a CLR-then-SET pair would. */
 static void rp1_write_funcsel(strobe_gpio *gpio, unsigned pin, uint32_t funcsel) {
-    uint32_t ctrl = strobe_r32(reg(gpio, STROBE_RP1_GPIO_CTRL(pin)));
+    uint32_t ctrl = strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin)));
     uint32_t diff = (ctrl ^ funcsel) & STROBE_RP1_CTRL_FUNCSEL_MASK;
-    if (diff) strobe_w32(reg(gpio, STROBE_RP1_GPIO_CTRL(pin) + STROBE_RP1_ALIAS_XOR), diff);
+    if (diff) strobe_w32(reg(gpio, strobe_rp1_gpio_ctrl(pin) + STROBE_RP1_ALIAS_XOR), diff);
 }
 
 int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function) {
@@ -106,8 +106,8 @@ int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function) {
         pthread_mutex_lock(&gpio->lock);
         if (function == STROBE_FN_OUTPUT || function == STROBE_FN_INPUT) {
             /* Pad: input enabled, output not disabled ([RP1] 3.3 PADS_BANK0 GPIOn). */
-            strobe_w32(reg(gpio, STROBE_RP1_PAD(pin) + STROBE_RP1_ALIAS_SET), STROBE_RP1_PAD_IE);
-            strobe_w32(reg(gpio, STROBE_RP1_PAD(pin) + STROBE_RP1_ALIAS_CLR), STROBE_RP1_PAD_OD);
+            strobe_w32(reg(gpio, strobe_rp1_pad(pin) + STROBE_RP1_ALIAS_SET), STROBE_RP1_PAD_IE);
+            strobe_w32(reg(gpio, strobe_rp1_pad(pin) + STROBE_RP1_ALIAS_CLR), STROBE_RP1_PAD_OD);
             uint32_t oe_alias = function == STROBE_FN_OUTPUT ? STROBE_RP1_ALIAS_SET : STROBE_RP1_ALIAS_CLR;
             strobe_w32(reg(gpio, STROBE_RP1_SYS_RIO0 + oe_alias + STROBE_RP1_RIO_OE), bit);
         }
@@ -131,7 +131,7 @@ int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function) {
     int rc = check_pin(gpio, pin);
     if (rc) return rc;
     if (gpio->layout == STROBE_LAYOUT_RP1) {
-        uint32_t funcsel = strobe_r32(reg(gpio, STROBE_RP1_GPIO_CTRL(pin))) & STROBE_RP1_CTRL_FUNCSEL_MASK;
+        uint32_t funcsel = strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin))) & STROBE_RP1_CTRL_FUNCSEL_MASK;
         if (funcsel == STROBE_RP1_FUNCSEL_SYS_RIO) {
             uint32_t oe = strobe_r32(reg(gpio, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE));
             *function = (oe >> pin) & 1u ? STROBE_FN_OUTPUT : STROBE_FN_INPUT;
@@ -157,8 +157,8 @@ int strobe_gpio_set_pull(strobe_gpio *gpio, unsigned pin, int pull) {
         uint32_t want = pull == STROBE_PULL_UP ? STROBE_RP1_PAD_PUE : pull == STROBE_PULL_DOWN ? STROBE_RP1_PAD_PDE : 0;
         uint32_t off = want ^ (STROBE_RP1_PAD_PUE | STROBE_RP1_PAD_PDE);
         pthread_mutex_lock(&gpio->lock);
-        if (off) strobe_w32(reg(gpio, STROBE_RP1_PAD(pin) + STROBE_RP1_ALIAS_CLR), off);
-        if (want) strobe_w32(reg(gpio, STROBE_RP1_PAD(pin) + STROBE_RP1_ALIAS_SET), want);
+        if (off) strobe_w32(reg(gpio, strobe_rp1_pad(pin) + STROBE_RP1_ALIAS_CLR), off);
+        if (want) strobe_w32(reg(gpio, strobe_rp1_pad(pin) + STROBE_RP1_ALIAS_SET), want);
         pthread_mutex_unlock(&gpio->lock);
         return 0;
     }
@@ -197,7 +197,7 @@ int strobe_gpio_get_pull(strobe_gpio *gpio, unsigned pin, int *pull) {
     if (rc) return rc;
     switch (gpio->layout) {
     case STROBE_LAYOUT_RP1: {
-        uint32_t pad = strobe_r32(reg(gpio, STROBE_RP1_PAD(pin)));
+        uint32_t pad = strobe_r32(reg(gpio, strobe_rp1_pad(pin)));
         if ((pad & STROBE_RP1_PAD_PUE) && !(pad & STROBE_RP1_PAD_PDE)) *pull = STROBE_PULL_UP;
         else if ((pad & STROBE_RP1_PAD_PDE) && !(pad & STROBE_RP1_PAD_PUE)) *pull = STROBE_PULL_DOWN;
         else if (!(pad & (STROBE_RP1_PAD_PUE | STROBE_RP1_PAD_PDE))) *pull = STROBE_PULL_NONE;
@@ -228,7 +228,7 @@ int strobe_gpio_pin_state(strobe_gpio *gpio, unsigned pin, strobe_pin_state *sta
     strobe_port_make(gpio->layout, gpio->block, pin, &port);
     state->level = strobe_port_read(port) ? 1 : 0;
     if (gpio->layout == STROBE_LAYOUT_RP1)
-        state->raw_fsel = (int)(strobe_r32(reg(gpio, STROBE_RP1_GPIO_CTRL(pin))) & STROBE_RP1_CTRL_FUNCSEL_MASK);
+        state->raw_fsel = (int)(strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin))) & STROBE_RP1_CTRL_FUNCSEL_MASK);
     else
         state->raw_fsel = (int)((strobe_r32(reg(gpio, strobe_bcm_fsel_offset(pin))) >> strobe_bcm_fsel_shift(pin)) & 7u);
     return 0;

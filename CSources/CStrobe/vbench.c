@@ -126,10 +126,10 @@ static void rp1_mirror(strobe_vbench *b, uint32_t reg) {
 
 static int pin_function(const strobe_vbench *b, unsigned pin) {
     if (b->layout == STROBE_LAYOUT_RP1) {
-        uint32_t funcsel = rd(b, STROBE_RP1_GPIO_CTRL(pin)) & STROBE_RP1_CTRL_FUNCSEL_MASK;
+        uint32_t funcsel = rd(b, strobe_rp1_gpio_ctrl(pin)) & STROBE_RP1_CTRL_FUNCSEL_MASK;
         if (funcsel != STROBE_RP1_FUNCSEL_SYS_RIO) return funcsel == STROBE_RP1_FUNCSEL_NULL ? STROBE_FN_NONE : STROBE_FN_ALT0 + (int)funcsel;
         bool oe = (rd(b, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE) >> pin) & 1u;
-        bool od = rd(b, STROBE_RP1_PAD(pin)) & STROBE_RP1_PAD_OD;
+        bool od = rd(b, strobe_rp1_pad(pin)) & STROBE_RP1_PAD_OD;
         return oe && !od ? STROBE_FN_OUTPUT : STROBE_FN_INPUT;
     }
     uint32_t v = rd(b, strobe_bcm_fsel_offset(pin));
@@ -185,7 +185,7 @@ static void settle(strobe_vbench *b) {
 static void pulls_from_registers(strobe_vbench *b) {
     for (unsigned pin = 0; pin < b->npins; pin++) {
         if (b->layout == STROBE_LAYOUT_RP1) {
-            uint32_t pad = rd(b, STROBE_RP1_PAD(pin));
+            uint32_t pad = rd(b, strobe_rp1_pad(pin));
             bool up = pad & STROBE_RP1_PAD_PUE, down = pad & STROBE_RP1_PAD_PDE;
             b->pull[pin] = up && !down ? STROBE_PULL_UP : down && !up ? STROBE_PULL_DOWN : STROBE_PULL_NONE;
         } else if (b->layout == STROBE_LAYOUT_BCM2711) {
@@ -299,10 +299,10 @@ static void reset(strobe_vbench *b) {
             wr(b, off, rd(b, off) | (code << strobe_bcm2711_pull_shift(pin)));
         }
         if (b->layout == STROBE_LAYOUT_RP1) {
-            wr(b, STROBE_RP1_GPIO_CTRL(pin), STROBE_RP1_FUNCSEL_NULL);
-            rp1_mirror(b, STROBE_RP1_GPIO_CTRL(pin));
-            wr(b, STROBE_RP1_PAD(pin), STROBE_RP1_PAD_PDE | STROBE_RP1_PAD_IE | STROBE_RP1_PAD_OD | 0x12u /* schmitt, 4 mA */);
-            rp1_mirror(b, STROBE_RP1_PAD(pin));
+            wr(b, strobe_rp1_gpio_ctrl(pin), STROBE_RP1_FUNCSEL_NULL);
+            rp1_mirror(b, strobe_rp1_gpio_ctrl(pin));
+            wr(b, strobe_rp1_pad(pin), STROBE_RP1_PAD_PDE | STROBE_RP1_PAD_IE | STROBE_RP1_PAD_OD | 0x12u /* schmitt, 4 mA */);
+            rp1_mirror(b, strobe_rp1_pad(pin));
         }
     }
     b->level = 0;

@@ -44,12 +44,21 @@ public final class Board: @unchecked Sendable {
 
     @usableFromInline let gpio: OpaquePointer
     private let mapping: strobe_mapping?
-    private let claims = Mutex<[Int: SavedState]>([:])
+    private let claims = Mutex(ClaimTable())
 
+    /// What a claim remembers so that release can put the pin back.
     struct SavedState {
         var function: PinFunction
         var pull: Pull?
         var pullChanged: Bool
+        /// Which claim this is: a handle releases only its own claim, so a stale handle
+        /// dropped after ``releaseAll()`` can't take a pin from its new owner.
+        var token: UInt64
+    }
+
+    struct ClaimTable {
+        var pins: [Int: SavedState] = [:]
+        var nextToken: UInt64 = 1
     }
 
     private init(layout: Layout, info: BoardInfo?, access: Access, bench: VirtualBench?, block: UnsafeMutablePointer<UInt32>, mapping: strobe_mapping?) throws(StrobeError) {
@@ -111,15 +120,15 @@ public final class Board: @unchecked Sendable {
     /// never glitches. Releasing the pin (dropping it) restores its previous function and pull.
     /// - Throws: ``StrobeError/invalidPin(_:layout:)``, ``StrobeError/pinInUse(_:)``.
     public func output(_ pin: Int, initial: Level = .low, pull: Pull? = nil) throws(StrobeError) -> OutputPin {
-        let port = try claim(pin, function: .output, pull: pull, initial: initial)
-        return OutputPin(board: self, number: pin, port: port)
+        let (port, token) = try claim(pin, function: .output, pull: pull, initial: initial, token: nil)
+        return OutputPin(board: self, number: pin, port: port, token: token)
     }
 
     /// Claims `pin` as an input with `pull`. Releasing it restores its previous function and pull.
     /// - Throws: ``StrobeError/invalidPin(_:layout:)``, ``StrobeError/pinInUse(_:)``.
     public func input(_ pin: Int, pull: Pull = .none) throws(StrobeError) -> InputPin {
-        let port = try claim(pin, function: .input, pull: pull, initial: nil)
-        return InputPin(board: self, number: pin, port: port)
+        let (port, token) = try claim(pin, function: .input, pull: pull, initial: nil, token: nil)
+        return InputPin(board: self, number: pin, port: port, token: token)
     }
 
     /// Claims several outputs of one 32-pin bank for mask writes (one store sets or clears many).
@@ -134,28 +143,32 @@ public final class Board: @unchecked Sendable {
         var claimed: [Int] = []
         var mask: UInt32 = 0
         var port = strobe_port()
+        var token: UInt64? = nil
         do {
             for pin in pins {
-                port = try claim(pin, function: .output, pull: nil, initial: initial)
+                let (p, t) = try claim(pin, function: .output, pull: nil, initial: initial, token: token)
+                port = p
+                token = t
                 claimed.append(pin)
                 mask |= port.mask
             }
         } catch {
-            for pin in claimed { release(pin, keepState: false) }
+            for pin in claimed { release(pin, token: token!, keepState: false) }
             throw error
         }
         port.mask = mask
-        return OutputGroup(board: self, pins: pins, port: port)
+        return OutputGroup(board: self, pins: pins, port: port, token: token!)
     }
 
     /// The pins claimed in this process, in ascending order.
-    public var claimedPins: [Int] { claims.withLock { $0.keys.sorted() } }
+    public var claimedPins: [Int] { claims.withLock { $0.pins.keys.sorted() } }
 
-    private func claim(_ pin: Int, function: PinFunction, pull: Pull?, initial: Level?) throws(StrobeError) -> strobe_port {
+    /// Claims `pin`, under `token` when given (a group shares one), else a new one.
+    private func claim(_ pin: Int, function: PinFunction, pull: Pull?, initial: Level?, token: UInt64?) throws(StrobeError) -> (strobe_port, UInt64) {
         try validate(pin)
         let p = UInt32(pin)
-        return try claims.withLock { (table: inout [Int: SavedState]) throws(StrobeError) -> strobe_port in
-            if table[pin] != nil { throw .pinInUse(pin) }
+        return try claims.withLock { (table: inout ClaimTable) throws(StrobeError) -> (strobe_port, UInt64) in
+            if table.pins[pin] != nil { throw .pinInUse(pin) }
             let before = try stateUnchecked(pin)
             var port = strobe_port()
             _ = strobe_gpio_port(gpio, p, &port)
@@ -164,15 +177,19 @@ public final class Board: @unchecked Sendable {
             }
             try check(strobe_gpio_set_function(gpio, p, function.cValue), pin: pin, function: function)
             if let pull { try check(strobe_gpio_set_pull(gpio, p, pull.cValue), pin: pin, function: function) }
-            table[pin] = SavedState(function: before.function, pull: before.pull, pullChanged: pull != nil && pull != before.pull)
-            return port
+            let t = token ?? table.nextToken
+            if token == nil { table.nextToken += 1 }
+            table.pins[pin] = SavedState(function: before.function, pull: before.pull, pullChanged: pull != nil && pull != before.pull, token: t)
+            return (port, t)
         }
     }
 
-    /// Gives `pin` back: restores its previous function and pull unless `keepState`.
-    func release(_ pin: Int, keepState: Bool) {
+    /// Gives `pin` back if `token`'s claim still holds it: restores its previous function and
+    /// pull unless `keepState`.
+    func release(_ pin: Int, token: UInt64, keepState: Bool) {
         claims.withLock { table in
-            guard let saved = table.removeValue(forKey: pin) else { return }
+            guard let saved = table.pins[pin], saved.token == token else { return }
+            table.pins[pin] = nil
             guard !keepState else { return }
             let p = UInt32(pin)
             _ = strobe_gpio_set_function(gpio, p, saved.function.cValue)
@@ -185,7 +202,8 @@ public final class Board: @unchecked Sendable {
     /// Releases every claimed pin, restoring each one's previous state. Handles still held
     /// afterwards no longer own their pins.
     public func releaseAll() {
-        for pin in claimedPins { release(pin, keepState: false) }
+        let held = claims.withLock { $0.pins.map { ($0.key, $0.value.token) } }
+        for (pin, token) in held { release(pin, token: token, keepState: false) }
     }
 
     // MARK: Direct register operations (for pins nobody claimed)
@@ -264,7 +282,7 @@ public final class Board: @unchecked Sendable {
     }
 
     private func unclaimed(_ pin: Int) throws(StrobeError) {
-        if claims.withLock({ $0[pin] != nil }) { throw .pinInUse(pin) }
+        if claims.withLock({ $0.pins[pin] != nil }) { throw .pinInUse(pin) }
     }
 
     private func check(_ rc: Int32, pin: Int, function: PinFunction?) throws(StrobeError) {

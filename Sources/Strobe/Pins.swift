@@ -16,14 +16,16 @@ public struct OutputPin: ~Copyable, @unchecked Sendable {
     @usableFromInline let port: strobe_port
     @usableFromInline let board: Board
     @usableFromInline var keepsState = false
+    @usableFromInline let token: UInt64
 
-    init(board: Board, number: Int, port: strobe_port) {
+    init(board: Board, number: Int, port: strobe_port, token: UInt64) {
         self.board = board
         self.number = number
         self.port = port
+        self.token = token
     }
 
-    deinit { board.release(number, keepState: keepsState) }
+    deinit { board.release(number, token: token, keepState: keepsState) }
 
     /// Drives the pin high: one store to GPSETn / RIO OUT SET.
     @inlinable @inline(__always)
@@ -62,14 +64,16 @@ public struct InputPin: ~Copyable, @unchecked Sendable {
     @usableFromInline let port: strobe_port
     @usableFromInline let board: Board
     @usableFromInline var keepsState = false
+    @usableFromInline let token: UInt64
 
-    init(board: Board, number: Int, port: strobe_port) {
+    init(board: Board, number: Int, port: strobe_port, token: UInt64) {
         self.board = board
         self.number = number
         self.port = port
+        self.token = token
     }
 
-    deinit { board.release(number, keepState: keepsState) }
+    deinit { board.release(number, token: token, keepState: keepsState) }
 
     /// The level on the pin: one load of GPLEVn / RIO SYNC_IN.
     @inlinable @inline(__always)
@@ -100,14 +104,16 @@ public struct OutputGroup: ~Copyable, @unchecked Sendable {
     @usableFromInline let port: strobe_port
     @usableFromInline let board: Board
     @usableFromInline var keepsState = false
+    @usableFromInline let token: UInt64
 
-    init(board: Board, pins: [Int], port: strobe_port) {
+    init(board: Board, pins: [Int], port: strobe_port, token: UInt64) {
         self.board = board
         self.pins = pins
         self.port = port
+        self.token = token
     }
 
-    deinit { for pin in pins { board.release(pin, keepState: keepsState) } }
+    deinit { for pin in pins { board.release(pin, token: token, keepState: keepsState) } }
 
     /// Drives high every group pin whose bit is set in `bits`: one store.
     @inlinable @inline(__always)

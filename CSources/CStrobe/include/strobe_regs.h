@@ -110,8 +110,6 @@ static inline uint32_t strobe_layout_block_size(strobe_layout layout) {
 #define STROBE_RP1_ALIAS_SET     0x2000u
 #define STROBE_RP1_ALIAS_CLR     0x3000u
 /* IO_BANK0: GPIOn_STATUS at 8n, GPIOn_CTRL at 8n+4 ([RP1] 3.3, IO_BANK0 registers). */
-#define STROBE_RP1_GPIO_STATUS(n) (STROBE_RP1_IO_BANK0 + 8u * (n))
-#define STROBE_RP1_GPIO_CTRL(n)   (STROBE_RP1_IO_BANK0 + 8u * (n) + 4u)
 #define STROBE_RP1_CTRL_FUNCSEL_MASK 0x1Fu /* bits 4:0 */
 #define STROBE_RP1_FUNCSEL_SYS_RIO   5u    /* [RP1] 3.1.1: a5 = SYS_RIO, software GPIO */
 #define STROBE_RP1_FUNCSEL_NULL      0x1Fu /* [RP1] 3.3: 0x1f = no function */
@@ -121,11 +119,17 @@ static inline uint32_t strobe_layout_block_size(strobe_layout layout) {
 #define STROBE_RP1_RIO_OE        0x4u
 #define STROBE_RP1_RIO_SYNC_IN   0x8u
 /* PADS_BANK0: VOLTAGE_SELECT at 0, GPIOn at 4+4n ([RP1] 3.3, PADS_BANK0 registers). */
-#define STROBE_RP1_PAD(n)        (STROBE_RP1_PADS_BANK0 + 4u + 4u * (n))
 #define STROBE_RP1_PAD_PDE       (1u << 2) /* pull-down enable */
 #define STROBE_RP1_PAD_PUE       (1u << 3) /* pull-up enable */
 #define STROBE_RP1_PAD_IE        (1u << 6) /* input enable */
 #define STROBE_RP1_PAD_OD        (1u << 7) /* output disable */
+
+/** Byte offset of GPIOn_STATUS in IO_BANK0 ([RP1] 3.3: 8n). */
+static inline uint32_t strobe_rp1_gpio_status(unsigned n) { return STROBE_RP1_IO_BANK0 + 8u * n; }
+/** Byte offset of GPIOn_CTRL in IO_BANK0 ([RP1] 3.3: 8n + 4). */
+static inline uint32_t strobe_rp1_gpio_ctrl(unsigned n) { return STROBE_RP1_IO_BANK0 + 8u * n + 4u; }
+/** Byte offset of pad control GPIOn in PADS_BANK0 ([RP1] 3.3: 4 + 4n, after VOLTAGE_SELECT). */
+static inline uint32_t strobe_rp1_pad(unsigned n) { return STROBE_RP1_PADS_BANK0 + 4u + 4u * n; }
 
 /* Physical address of RP1 IO_BANK0 as the BCM2712 sees it through PCIe BAR1, for /dev/mem
  * (Raspberry Pi 5 device tree: rp1 gpio@d0000 under the 0x1f00000000 window). */
