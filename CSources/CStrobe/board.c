@@ -28,6 +28,13 @@ static void say(char *why, size_t why_len, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* Copy a string into a fixed field, cutting it to fit (model strings are short in practice). */
+static void copy_field(char *dst, size_t cap, const char *src) {
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 /* Read a whole small file under root. Returns bytes read or negative errno. */
 static ssize_t read_file(const char *root, const char *rel, char *buf, size_t cap) {
     char path[512];
@@ -177,7 +184,7 @@ int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t w
         return -EINVAL;
     }
     /* Walk the NUL-separated list: the first entry names the board, a brcm one the SoC. */
-    snprintf(info->compatible, sizeof info->compatible, "%s", buf);
+    copy_field(info->compatible, sizeof info->compatible, buf);
     bool raspberry = false;
     for (char *e = buf; e < buf + n; e += strlen(e) + 1) {
         if (strncmp(e, "raspberrypi,", 12) == 0) raspberry = true;
@@ -196,7 +203,7 @@ int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t w
             say(why, why_len, "%s/%s is malformed: it must be a non-empty NUL-terminated string", root, DT_DIR "/model");
             return -EINVAL;
         }
-        snprintf(info->model, sizeof info->model, "%s", buf);
+        copy_field(info->model, sizeof info->model, buf);
     } else if (n != -ENOENT) {
         say(why, why_len, "cannot read %s/%s", root, DT_DIR "/model");
         return (int)n;

@@ -225,7 +225,8 @@ int strobe_gpio_pin_state(strobe_gpio *gpio, unsigned pin, strobe_pin_state *sta
     rc = strobe_gpio_get_pull(gpio, pin, &state->pull);
     if (rc) return rc;
     strobe_port port;
-    strobe_port_make(gpio->layout, gpio->block, pin, &port);
+    rc = strobe_port_make(gpio->layout, gpio->block, pin, &port);
+    if (rc) return rc;
     state->level = strobe_port_read(port) ? 1 : 0;
     if (gpio->layout == STROBE_LAYOUT_RP1)
         state->raw_fsel = (int)(strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin))) & STROBE_RP1_CTRL_FUNCSEL_MASK);

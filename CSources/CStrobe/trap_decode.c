@@ -667,6 +667,9 @@ static int a64_decode(const ucontext_t *uc, strobe_store_insn *o)
     } else if ((insn & 0x3FE00C00) == 0x19000000) {
         /* STLUR{B,H} (v8.4 RCpc, unscaled signed offset) */
         o->addr = base + sext((insn >> 12) & 0x1FF, 9);
+    } else if (((insn & 0x3A000000) == 0x38000000 || (insn & 0x3A000000) == 0x28000000) &&
+               (insn & (1u << 22))) {
+        return -EINVAL; /* LDR*, LDUR*, PRFM, LDP, LDNP (GPR or SIMD&FP): loads */
     } else {
         return -ENOTSUP; /* SIMD&FP stores (V=1), STGP, STZG, ... */
     }

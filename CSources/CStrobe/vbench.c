@@ -206,7 +206,7 @@ static void write_reg(strobe_vbench *b, uint32_t off, uint32_t v) {
                     : alias == STROBE_RP1_ALIAS_SET ? cur | v
                     : alias == STROBE_RP1_ALIAS_CLR ? cur & ~v : v;
         if (reg == STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_SYNC_IN) return; /* read-only */
-        if (reg >= STROBE_RP1_IO_BANK0 && reg < STROBE_RP1_IO_BANK0 + 8u * b->npins && (reg & 4u) == 0)
+        if (reg - STROBE_RP1_IO_BANK0 < 8u * b->npins && (reg & 4u) == 0) /* IO_BANK0 starts at 0 */
             return; /* GPIOn_STATUS is read-only */
         wr(b, reg, nv);
         rp1_mirror(b, reg);
