@@ -541,7 +541,7 @@ static void x86_asm_cases(void)
     MOV_CASE("movl %%edi, (%%r8)", "r8", "rdi", 0x7d7d7d7dULL, 0, 4, 0x7d7d7d7d);
     MOV_CASE("movl %%esi, 0x34(%%r9)", "r9", "rsi", 0x51515151ULL, 0x34, 4, 0x51515151);
     MOV_CASE("movl %%r11d, 0x38(%%r10)", "r10", "r11", 0xb0b0b0b0ULL, 0x38, 4, 0xb0b0b0b0);
-    MOV_CASE("movl %%r10d, 0x1234(%%r11)", "r11", "r10", 0x10101010ULL, 0x1234, 4, 0x10101010);
+    MOV_CASE("movl %%r10d, 0x934(%%r11)", "r11", "r10", 0x10101010ULL, 0x934, 4, 0x10101010);
     MOV_CASE("movl %%r13d, (%%r12)", "r12", "r13", 0x13131313ULL, 0, 4, 0x13131313);
     MOV_CASE("movl %%r12d, (%%r13)", "r13", "r12", 0x12121212ULL, 0, 4, 0x12121212);
     MOV_CASE("movl %%r14d, 0x3c(%%r13)", "r13", "r14", 0x14141414ULL, 0x3c, 4, 0x14141414);
@@ -686,6 +686,32 @@ static void x86_asm_cases(void)
     FLAG_CASE("stc\n\tlock incl 0x184(%%rax)\n\tsetc %%cl", "rax", 0x184, 4, 0xffffffff, 0, 1);
     FLAG_CASE("andl $0x80, 0x184(%%rax)\n\tsetnz %%cl", "rax", 0x184, 4, 0x80, 0x80, 1);
     FLAG_CASE("setz 0x188(%%rax)", "rax", 0x188, 1, 0x55, 1, 0); /* ZF from the xor */
+    /* SSE stores from XMM1 = bytes 00 11 22 .. ff */
+    {
+        static const uint8_t x[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                      0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+#define XMM_CASE(text, off, size, want, want2)                                             \
+    do {                                                                                   \
+        uint64_t b_ = W(0);                                                                \
+        t_init(off, 8, 0);                                                                 \
+        __asm__ volatile("mov %0, %%rax\n\tmovdqu %1, %%xmm1\n\t" text                    \
+                         ::"m"(b_), "m"(x) : "rax", "xmm1", "memory");                    \
+        t_check2(text, off, size, want, want2, 1);                                         \
+    } while (0)
+        XMM_CASE("movups %%xmm1, 0x1c0(%%rax)", 0x1c0, 16, 0x7766554433221100ULL, 0xffeeddccbbaa9988ULL);
+        XMM_CASE("movaps %%xmm1, 0x1c0(%%rax)", 0x1c0, 16, 0x7766554433221100ULL, 0xffeeddccbbaa9988ULL);
+        XMM_CASE("movdqu %%xmm1, 0x1c1(%%rax)", 0x1c1, 16, 0x7766554433221100ULL, 0xffeeddccbbaa9988ULL);
+        XMM_CASE("movd %%xmm1, 0x1d0(%%rax)", 0x1d0, 4, 0x33221100ULL, 0);
+        XMM_CASE("movq %%xmm1, 0x1d8(%%rax)", 0x1d8, 8, 0x7766554433221100ULL, 0);
+        XMM_CASE("movss %%xmm1, 0x1d4(%%rax)", 0x1d4, 4, 0x33221100ULL, 0);
+        XMM_CASE("movhps %%xmm1, 0x1e0(%%rax)", 0x1e0, 8, 0xffeeddccbbaa9988ULL, 0);
+        if (__builtin_cpu_supports("avx")) {
+            XMM_CASE("vmovdqu %%xmm1, 0x1c3(%%rax)", 0x1c3, 16, 0x7766554433221100ULL,
+                     0xffeeddccbbaa9988ULL);
+            XMM_CASE("vmovq %%xmm1, 0x1e8(%%rax)", 0x1e8, 8, 0x7766554433221100ULL, 0);
+        }
+#undef XMM_CASE
+    }
     /* rep stos */
     {
         uint64_t d = W(0x190), c = 4, a = 0xabcdabcdULL, rd = 0, rc = 1;
@@ -702,8 +728,9 @@ static void x86_asm_cases(void)
 /* ---- generated instructions against the CPU */
 
 typedef struct xstate {
-    uint64_t r[16]; /* rax rcx rdx rbx rsp rbp rsi rdi r8 .. r15 */
-    uint64_t flags;
+    uint64_t r[16]; /* 0: rax rcx rdx rbx rsp rbp rsi rdi r8 .. r15 */
+    uint64_t flags; /* 128 */
+    uint8_t xmm[16][16]; /* 136 */
 } xstate;
 
 void strobe_xrun(xstate *s, void *code);
@@ -722,6 +749,22 @@ __asm__(".text\n"
         "  mov %rsp, strobe_xg_host_rsp(%rip)\n"
         "  mov %rdi, strobe_xg_state(%rip)\n"
         "  mov %rsi, strobe_xg_code(%rip)\n"
+        "  movdqu 136(%rdi), %xmm0\n"
+        "  movdqu 152(%rdi), %xmm1\n"
+        "  movdqu 168(%rdi), %xmm2\n"
+        "  movdqu 184(%rdi), %xmm3\n"
+        "  movdqu 200(%rdi), %xmm4\n"
+        "  movdqu 216(%rdi), %xmm5\n"
+        "  movdqu 232(%rdi), %xmm6\n"
+        "  movdqu 248(%rdi), %xmm7\n"
+        "  movdqu 264(%rdi), %xmm8\n"
+        "  movdqu 280(%rdi), %xmm9\n"
+        "  movdqu 296(%rdi), %xmm10\n"
+        "  movdqu 312(%rdi), %xmm11\n"
+        "  movdqu 328(%rdi), %xmm12\n"
+        "  movdqu 344(%rdi), %xmm13\n"
+        "  movdqu 360(%rdi), %xmm14\n"
+        "  movdqu 376(%rdi), %xmm15\n"
         "  pushq 128(%rdi)\n  popfq\n"
         "  mov 0(%rdi), %rax\n  mov 8(%rdi), %rcx\n  mov 16(%rdi), %rdx\n  mov 24(%rdi), %rbx\n"
         "  mov 40(%rdi), %rbp\n  mov 48(%rdi), %rsi\n"
@@ -736,6 +779,22 @@ __asm__(".text\n"
         "  mov %rsp, 32(%rdi)\n  mov %rbp, 40(%rdi)\n  mov %rsi, 48(%rdi)\n"
         "  mov %r8, 64(%rdi)\n  mov %r9, 72(%rdi)\n  mov %r10, 80(%rdi)\n  mov %r11, 88(%rdi)\n"
         "  mov %r12, 96(%rdi)\n  mov %r13, 104(%rdi)\n  mov %r14, 112(%rdi)\n  mov %r15, 120(%rdi)\n"
+        "  movdqu %xmm0, 136(%rdi)\n"
+        "  movdqu %xmm1, 152(%rdi)\n"
+        "  movdqu %xmm2, 168(%rdi)\n"
+        "  movdqu %xmm3, 184(%rdi)\n"
+        "  movdqu %xmm4, 200(%rdi)\n"
+        "  movdqu %xmm5, 216(%rdi)\n"
+        "  movdqu %xmm6, 232(%rdi)\n"
+        "  movdqu %xmm7, 248(%rdi)\n"
+        "  movdqu %xmm8, 264(%rdi)\n"
+        "  movdqu %xmm9, 280(%rdi)\n"
+        "  movdqu %xmm10, 296(%rdi)\n"
+        "  movdqu %xmm11, 312(%rdi)\n"
+        "  movdqu %xmm12, 328(%rdi)\n"
+        "  movdqu %xmm13, 344(%rdi)\n"
+        "  movdqu %xmm14, 360(%rdi)\n"
+        "  movdqu %xmm15, 376(%rdi)\n"
         "  mov strobe_xg_host_rsp(%rip), %rsp\n"
         "  pushfq\n  popq 128(%rdi)\n  cld\n"
         "  mov strobe_xg_tmp(%rip), %rax\n  mov %rax, 56(%rdi)\n"
@@ -824,6 +883,10 @@ static void x86_run_case(const char *name, const uint8_t *bytes, unsigned len, c
             bad = 1;
         }
     }
+    if (memcmp(s1.xmm, s2.xmm, sizeof s1.xmm) != 0) {
+        report_fail("x86 %s [%s]: XMM registers differ", name, hex);
+        bad = 1;
+    }
     if ((s1.flags ^ s2.flags) & flagmask) {
         report_fail("x86 %s [%s]: flags %#llx, CPU gives %#llx (compared %#x)", name, hex,
                     (unsigned long long)s2.flags, (unsigned long long)s1.flags, flagmask);
@@ -846,58 +909,78 @@ typedef struct xform {
     unsigned flags;   /* flags to compare */
     int cmpxchg;
     int setcc;
+    int sse;          /* SSE store of this many bytes (-1: 4 or 8 by REX.W / VEX.W), from XMM reg */
+    int pp;           /* its mandatory prefix: 0 none, 1 66, 2 F3, 3 F2 */
+    int align16;      /* needs a 16-byte aligned address */
 } xform;
 
 static const xform xforms[] = {
-    {"mov r/m8,r8", 0, 0x88, -1, 1, 0, 0, 0, F_ALL, 0, 0},
-    {"mov r/m,r", 0, 0x89, -1, 0, 0, 0, 0, F_ALL, 0, 0},
-    {"mov r/m8,imm8", 0, 0xC6, 0, 1, 1, 0, 0, F_ALL, 0, 0},
-    {"mov r/m,imm", 0, 0xC7, 0, 0, 2, 0, 0, F_ALL, 0, 0},
-    {"add r/m8,r8", 0, 0x00, -1, 1, 0, 1, 0, F_ALL, 0, 0},
-    {"add r/m,r", 0, 0x01, -1, 0, 0, 1, 0, F_ALL, 0, 0},
-    {"or r/m8,r8", 0, 0x08, -1, 1, 0, 1, 0, F_LOGIC, 0, 0},
-    {"or r/m,r", 0, 0x09, -1, 0, 0, 1, 0, F_LOGIC, 0, 0},
-    {"and r/m8,r8", 0, 0x20, -1, 1, 0, 1, 0, F_LOGIC, 0, 0},
-    {"and r/m,r", 0, 0x21, -1, 0, 0, 1, 0, F_LOGIC, 0, 0},
-    {"sub r/m8,r8", 0, 0x28, -1, 1, 0, 1, 0, F_ALL, 0, 0},
-    {"sub r/m,r", 0, 0x29, -1, 0, 0, 1, 0, F_ALL, 0, 0},
-    {"xor r/m8,r8", 0, 0x30, -1, 1, 0, 1, 0, F_LOGIC, 0, 0},
-    {"xor r/m,r", 0, 0x31, -1, 0, 0, 1, 0, F_LOGIC, 0, 0},
-    {"add r/m8,imm8", 0, 0x80, 0, 1, 1, 1, 0, F_ALL, 0, 0},
-    {"or r/m8,imm8", 0, 0x80, 1, 1, 1, 1, 0, F_LOGIC, 0, 0},
-    {"and r/m8,imm8", 0, 0x80, 4, 1, 1, 1, 0, F_LOGIC, 0, 0},
-    {"sub r/m8,imm8", 0, 0x80, 5, 1, 1, 1, 0, F_ALL, 0, 0},
-    {"xor r/m8,imm8", 0, 0x80, 6, 1, 1, 1, 0, F_LOGIC, 0, 0},
-    {"add r/m,imm", 0, 0x81, 0, 0, 2, 1, 0, F_ALL, 0, 0},
-    {"or r/m,imm", 0, 0x81, 1, 0, 2, 1, 0, F_LOGIC, 0, 0},
-    {"and r/m,imm", 0, 0x81, 4, 0, 2, 1, 0, F_LOGIC, 0, 0},
-    {"sub r/m,imm", 0, 0x81, 5, 0, 2, 1, 0, F_ALL, 0, 0},
-    {"xor r/m,imm", 0, 0x81, 6, 0, 2, 1, 0, F_LOGIC, 0, 0},
-    {"add r/m,imm8", 0, 0x83, 0, 0, 1, 1, 0, F_ALL, 0, 0},
-    {"or r/m,imm8", 0, 0x83, 1, 0, 1, 1, 0, F_LOGIC, 0, 0},
-    {"and r/m,imm8", 0, 0x83, 4, 0, 1, 1, 0, F_LOGIC, 0, 0},
-    {"sub r/m,imm8", 0, 0x83, 5, 0, 1, 1, 0, F_ALL, 0, 0},
-    {"xor r/m,imm8", 0, 0x83, 6, 0, 1, 1, 0, F_LOGIC, 0, 0},
-    {"xchg r/m8,r8", 0, 0x86, -1, 1, 0, 2, 0, F_ALL, 0, 0},
-    {"xchg r/m,r", 0, 0x87, -1, 0, 0, 2, 0, F_ALL, 0, 0},
-    {"inc r/m8", 0, 0xFE, 0, 1, 0, 1, 0, F_ALL, 0, 0},
-    {"dec r/m8", 0, 0xFE, 1, 1, 0, 1, 0, F_ALL, 0, 0},
-    {"inc r/m", 0, 0xFF, 0, 0, 0, 1, 0, F_ALL, 0, 0},
-    {"dec r/m", 0, 0xFF, 1, 0, 0, 1, 0, F_ALL, 0, 0},
-    {"not r/m8", 0, 0xF6, 2, 1, 0, 1, 0, F_ALL, 0, 0},
-    {"neg r/m8", 0, 0xF6, 3, 1, 0, 1, 0, F_ALL, 0, 0},
-    {"not r/m", 0, 0xF7, 2, 0, 0, 1, 0, F_ALL, 0, 0},
-    {"neg r/m", 0, 0xF7, 3, 0, 0, 1, 0, F_ALL, 0, 0},
-    {"xadd r/m8,r8", 0x0F, 0xC0, -1, 1, 0, 1, 0, F_ALL, 0, 0},
-    {"xadd r/m,r", 0x0F, 0xC1, -1, 0, 0, 1, 0, F_ALL, 0, 0},
-    {"cmpxchg r/m8,r8", 0x0F, 0xB0, -1, 1, 0, 1, 0, F_ALL, 1, 0},
-    {"cmpxchg r/m,r", 0x0F, 0xB1, -1, 0, 0, 1, 0, F_ALL, 1, 0},
-    {"bts r/m,imm8", 0x0F, 0xBA, 5, 0, 1, 1, 0, F_BT, 0, 0},
-    {"btr r/m,imm8", 0x0F, 0xBA, 6, 0, 1, 1, 0, F_BT, 0, 0},
-    {"btc r/m,imm8", 0x0F, 0xBA, 7, 0, 1, 1, 0, F_BT, 0, 0},
-    {"movnti m,r", 0x0F, 0xC3, -1, 0, 0, 0, 1, F_ALL, 0, 0},
-    {"setcc r/m8", 0x0F, 0x90, 0, 1, 0, 0, 0, F_ALL, 0, 1},
+    {"mov r/m8,r8", 0, 0x88, -1, 1, 0, 0, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"mov r/m,r", 0, 0x89, -1, 0, 0, 0, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"mov r/m8,imm8", 0, 0xC6, 0, 1, 1, 0, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"mov r/m,imm", 0, 0xC7, 0, 0, 2, 0, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"add r/m8,r8", 0, 0x00, -1, 1, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"add r/m,r", 0, 0x01, -1, 0, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"or r/m8,r8", 0, 0x08, -1, 1, 0, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"or r/m,r", 0, 0x09, -1, 0, 0, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"and r/m8,r8", 0, 0x20, -1, 1, 0, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"and r/m,r", 0, 0x21, -1, 0, 0, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"sub r/m8,r8", 0, 0x28, -1, 1, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"sub r/m,r", 0, 0x29, -1, 0, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"xor r/m8,r8", 0, 0x30, -1, 1, 0, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"xor r/m,r", 0, 0x31, -1, 0, 0, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"add r/m8,imm8", 0, 0x80, 0, 1, 1, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"or r/m8,imm8", 0, 0x80, 1, 1, 1, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"and r/m8,imm8", 0, 0x80, 4, 1, 1, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"sub r/m8,imm8", 0, 0x80, 5, 1, 1, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"xor r/m8,imm8", 0, 0x80, 6, 1, 1, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"add r/m,imm", 0, 0x81, 0, 0, 2, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"or r/m,imm", 0, 0x81, 1, 0, 2, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"and r/m,imm", 0, 0x81, 4, 0, 2, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"sub r/m,imm", 0, 0x81, 5, 0, 2, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"xor r/m,imm", 0, 0x81, 6, 0, 2, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"add r/m,imm8", 0, 0x83, 0, 0, 1, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"or r/m,imm8", 0, 0x83, 1, 0, 1, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"and r/m,imm8", 0, 0x83, 4, 0, 1, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"sub r/m,imm8", 0, 0x83, 5, 0, 1, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"xor r/m,imm8", 0, 0x83, 6, 0, 1, 1, 0, F_LOGIC, 0, 0, 0, 0, 0},
+    {"xchg r/m8,r8", 0, 0x86, -1, 1, 0, 2, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"xchg r/m,r", 0, 0x87, -1, 0, 0, 2, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"inc r/m8", 0, 0xFE, 0, 1, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"dec r/m8", 0, 0xFE, 1, 1, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"inc r/m", 0, 0xFF, 0, 0, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"dec r/m", 0, 0xFF, 1, 0, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"not r/m8", 0, 0xF6, 2, 1, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"neg r/m8", 0, 0xF6, 3, 1, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"not r/m", 0, 0xF7, 2, 0, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"neg r/m", 0, 0xF7, 3, 0, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"xadd r/m8,r8", 0x0F, 0xC0, -1, 1, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"xadd r/m,r", 0x0F, 0xC1, -1, 0, 0, 1, 0, F_ALL, 0, 0, 0, 0, 0},
+    {"cmpxchg r/m8,r8", 0x0F, 0xB0, -1, 1, 0, 1, 0, F_ALL, 1, 0, 0, 0, 0},
+    {"cmpxchg r/m,r", 0x0F, 0xB1, -1, 0, 0, 1, 0, F_ALL, 1, 0, 0, 0, 0},
+    {"bts r/m,imm8", 0x0F, 0xBA, 5, 0, 1, 1, 0, F_BT, 0, 0, 0, 0, 0},
+    {"btr r/m,imm8", 0x0F, 0xBA, 6, 0, 1, 1, 0, F_BT, 0, 0, 0, 0, 0},
+    {"btc r/m,imm8", 0x0F, 0xBA, 7, 0, 1, 1, 0, F_BT, 0, 0, 0, 0, 0},
+    {"movnti m,r", 0x0F, 0xC3, -1, 0, 0, 0, 1, F_ALL, 0, 0, 0, 0, 0},
+    {"setcc r/m8", 0x0F, 0x90, 0, 1, 0, 0, 0, F_ALL, 0, 1, 0, 0, 0},
+    {"movups m,xmm", 0x0F, 0x11, -1, 0, 0, 0, 0, F_ALL, 0, 0, 16, 0, 0},
+    {"movupd m,xmm", 0x0F, 0x11, -1, 0, 0, 0, 0, F_ALL, 0, 0, 16, 1, 0},
+    {"movss m,xmm", 0x0F, 0x11, -1, 0, 0, 0, 0, F_ALL, 0, 0, 4, 2, 0},
+    {"movsd m,xmm", 0x0F, 0x11, -1, 0, 0, 0, 0, F_ALL, 0, 0, 8, 3, 0},
+    {"movaps m,xmm", 0x0F, 0x29, -1, 0, 0, 0, 0, F_ALL, 0, 0, 16, 0, 1},
+    {"movapd m,xmm", 0x0F, 0x29, -1, 0, 0, 0, 0, F_ALL, 0, 0, 16, 1, 1},
+    {"movntps m,xmm", 0x0F, 0x2B, -1, 0, 0, 0, 0, F_ALL, 0, 0, 16, 0, 1},
+    {"movdqa m,xmm", 0x0F, 0x7F, -1, 0, 0, 0, 0, F_ALL, 0, 0, 16, 1, 1},
+    {"movdqu m,xmm", 0x0F, 0x7F, -1, 0, 0, 0, 0, F_ALL, 0, 0, 16, 2, 0},
+    {"movntdq m,xmm", 0x0F, 0xE7, -1, 0, 0, 0, 0, F_ALL, 0, 0, 16, 1, 1},
+    {"movd/movq r/m,xmm", 0x0F, 0x7E, -1, 0, 0, 0, 0, F_ALL, 0, 0, -1, 1, 0},
+    {"movq m64,xmm", 0x0F, 0xD6, -1, 0, 0, 0, 0, F_ALL, 0, 0, 8, 1, 0},
+    {"movlps m64,xmm", 0x0F, 0x13, -1, 0, 0, 0, 0, F_ALL, 0, 0, 8, 0, 0},
+    {"movlpd m64,xmm", 0x0F, 0x13, -1, 0, 0, 0, 0, F_ALL, 0, 0, 8, 1, 0},
+    {"movhps m64,xmm", 0x0F, 0x17, -1, 0, 0, 0, 0, F_ALL, 0, 0, 8, 0, 0},
+    {"movhpd m64,xmm", 0x0F, 0x17, -1, 0, 0, 0, 0, F_ALL, 0, 0, 8, 1, 0},
 };
+static int have_avx;
 #define N_XFORMS (sizeof xforms / sizeof xforms[0])
 
 /* Overrides for systematic runs: -1 = random. */
@@ -910,6 +993,11 @@ static void x86_random_regs(xstate *s, unsigned extra_flags)
     for (int i = 0; i < 16; i++)
         s->r[i] = rnd64();
     s->flags = 0x202 | (rnd64() & F_ALL) | extra_flags;
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 16; j += 8) {
+            uint64_t v = rnd64();
+            memcpy(&s->xmm[i][j], &v, 8);
+        }
 }
 
 /* One generated ModRM-form instruction; returns 0 when it couldn't place the operand. */
@@ -927,7 +1015,12 @@ static int x86_gen_modrm(const xform *f, const xpick *pk)
     char name[96];
 
     fill_page_random();
-    if (f->byte)
+    int vex = 0, sse_w = 0;
+    if (f->sse) {
+        sse_w = (int)rnd(2); /* REX.W / VEX.W: selects movq for 7E, ignored otherwise */
+        osz = f->sse > 0 ? (unsigned)f->sse : sse_w ? 8 : 4;
+        vex = have_avx && rnd(2);
+    } else if (f->byte)
         osz = 1;
     else if (pk && pk->osz > 0)
         osz = (unsigned)pk->osz;
@@ -936,10 +1029,10 @@ static int x86_gen_modrm(const xform *f, const xpick *pk)
     else
         osz = (unsigned[]){2, 4, 4, 8}[rnd(4)];
     lock = f->lock == 1 && rnd(2);
-    p66 = osz == 2 || (osz == 8 && !f->no16 && rnd(8) == 0);
+    p66 = !f->sse && (osz == 2 || (osz == 8 && !f->no16 && rnd(8) == 0));
     seg = rnd(10) == 0 ? (int)(uint8_t[]){0x2E, 0x3E, 0x26, 0x36}[rnd(4)] : 0;
     a32 = !pk && rnd(6) == 0;
-    rexw = osz == 8;
+    rexw = f->sse ? sse_w : osz == 8;
     mod = pk && pk->mod >= 0 ? pk->mod : (int)rnd(3);
     rm3 = pk && pk->rm >= 0 ? (pk->rm & 7) : (int)rnd(8);
     B = pk && pk->rm >= 0 ? pk->rm >> 3 : (int)rnd(2);
@@ -985,6 +1078,8 @@ static int x86_gen_modrm(const xform *f, const xpick *pk)
 
     x86_random_regs(&st, 0);
     align = (lock || f->lock == 2) ? osz : (rnd(2) ? osz : 1);
+    if (f->align16)
+        align = 16;
     off = 16 + rnd(PAGE - 48);
     off -= off % align;
     target = W(off);
@@ -1046,14 +1141,28 @@ static int x86_gen_modrm(const xform *f, const xpick *pk)
         prefixes[i] = prefixes[j];
         prefixes[j] = t;
     }
-    if (np && rnd(10) == 0)
+    if (np && !vex && rnd(10) == 0)
         b[len++] = (uint8_t)(0x40 | rnd(16)); /* overridden by the later prefix: ignored */
     for (int i = 0; i < np; i++)
         b[len++] = prefixes[i];
-    if (rex_present)
-        b[len++] = (uint8_t)(0x40 | rexw << 3 | R << 2 | X << 1 | B);
-    if (f->esc)
-        b[len++] = f->esc;
+    if (vex) {
+        /* VEX.128 (L=0), vvvv unused (1111); R, X, B inverted */
+        if (!X && !B && !rexw && rnd(2)) {
+            b[len++] = 0xC5;
+            b[len++] = (uint8_t)(!R << 7 | 0x78 | f->pp);
+        } else {
+            b[len++] = 0xC4;
+            b[len++] = (uint8_t)(!R << 7 | !X << 6 | !B << 5 | 1);
+            b[len++] = (uint8_t)(rexw << 7 | 0x78 | f->pp);
+        }
+    } else {
+        if (f->sse && f->pp)
+            b[len++] = (uint8_t[]){0, 0x66, 0xF3, 0xF2}[f->pp];
+        if (rex_present)
+            b[len++] = (uint8_t)(0x40 | rexw << 3 | R << 2 | X << 1 | B);
+        if (f->esc)
+            b[len++] = f->esc;
+    }
     b[len++] = (uint8_t)(f->setcc ? f->opc + rnd(16) : f->opc);
     b[len++] = (uint8_t)(mod << 6 | reg3 << 3 | rm3);
     if (rm3 == 4)
@@ -1078,7 +1187,7 @@ static int x86_gen_modrm(const xform *f, const xpick *pk)
         int32_t d = (int32_t)(int64_t)(target - ((uint64_t)(uintptr_t)code + len));
         memcpy(b + disp_pos, &d, 4);
     }
-    snprintf(name, sizeof name, "%s size %u", f->name, osz);
+    snprintf(name, sizeof name, "%s%s size %u", vex ? "VEX " : "", f->name, osz);
     x86_run_case(name, b, len, &st, f->flags, 1);
     return 1;
 }
@@ -1178,6 +1287,7 @@ static int arch_setup(int fd)
 
 static void arch_tests(long random_cases)
 {
+    have_avx = __builtin_cpu_supports("avx");
     decode_unit_tests();
     printf("[x86_64] decoder unit tests done\n");
     x86_asm_cases();

@@ -177,6 +177,25 @@ static int x86_cond(uint64_t f, int cc)
     return (cc & 1) ? !r : r;
 }
 
+/* SSE / AVX-128 stores of an XMM register (map 0F): bytes stored, 0 when op2 with mandatory
+ * prefix pp (0 none, 1 66, 2 F3, 3 F2) is not such a store. *high: the upper 8 bytes are stored.
+ * MMX forms (no prefix 7E/7F) and 256-bit VEX forms are not handled. */
+static unsigned x86_simd_size(uint8_t op2, int pp, int w, int *high)
+{
+    *high = 0;
+    switch (op2) {
+    case 0x11: return pp == 2 ? 4 : pp == 3 ? 8 : 16;   /* movups/movupd, movss, movsd */
+    case 0x29: case 0x2B: return pp <= 1 ? 16 : 0;      /* movaps/movapd, movntps/movntpd */
+    case 0x7F: return pp == 1 || pp == 2 ? 16 : 0;       /* movdqa, movdqu */
+    case 0xE7: return pp == 1 ? 16 : 0;                  /* movntdq */
+    case 0x7E: return pp == 1 ? (w ? 8u : 4u) : 0;       /* movd/movq r/m, xmm */
+    case 0xD6: return pp == 1 ? 8 : 0;                   /* movq m64, xmm */
+    case 0x13: return pp <= 1 ? 8 : 0;                   /* movlps/movlpd m64, xmm */
+    case 0x17: *high = 1; return pp <= 1 ? 8 : 0;        /* movhps/movhpd m64, xmm */
+    default: return 0;
+    }
+}
+
 static uint64_t x86_read_imm(const uint8_t **pp, unsigned len)
 {
     const uint8_t *p = *pp;
@@ -218,8 +237,12 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
     const uint8_t *start = (const uint8_t *)(uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     const uint8_t *p = start;
     int opsz16 = 0, addr32 = 0, rep = 0, rex = 0, fsgs = 0;
+    int vex = 0, vex_l = 0, pp;  /* VEX prefix seen; its L bit; SSE mandatory prefix */
+    int simd_high = 0;           /* SIMD store of the upper half of the XMM register */
+    unsigned simd = 0;           /* SIMD store: bytes written */
     int byte_op = 0;     /* 8-bit operand size */
-    int src = -1;        /* source: -1 immediate/none, -2 ModRM.reg, else a register id */
+    int src = -1;        /* source: -1 immediate/none, -2 ModRM.reg, -3 XMM ModRM.reg, else a
+                            register id */
     int group = -1;      /* ModRM.reg is an opcode extension that must equal this */
     unsigned imm_len = 0;
     int imm_sext = 1;    /* immediate is sign-extended to the operand size (all but BT's) */
@@ -242,7 +265,7 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
         if (b == 0xF0)
             ; /* LOCK: the handler runs with the thread stopped; atomicity is the handler's */
         else if (b == 0xF2 || b == 0xF3)
-            rep = 1;
+            rep = b; /* the last one counts as the SSE mandatory prefix */
         else if (b == 0x66)
             opsz16 = 1;
         else if (b == 0x67)
@@ -256,13 +279,37 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
         rex = 0; /* a REX followed by another prefix is ignored */
         p++;
     }
-    wide = (rex & 8) ? 8 : opsz16 ? 2 : 4;
+    pp = rep == 0xF3 ? 2 : rep == 0xF2 ? 3 : opsz16 ? 1 : 0;
     opc = *p++;
+    if (opc == 0xC4 || opc == 0xC5) {
+        /* VEX (64-bit mode: never LES/LDS). R, X, B are stored inverted. Only map 0F. */
+        uint8_t v1 = *p++, v2;
+        if (opc == 0xC5) {
+            rex = 0x40 | (~v1 & 0x80) >> 5;
+            v2 = v1;
+        } else {
+            if ((v1 & 0x1F) != 1)
+                return -ENOTSUP; /* maps 0F38 / 0F3A */
+            v2 = *p++;
+            rex = 0x40 | (~v1 & 0x80) >> 5 | (~v1 & 0x40) >> 5 | (~v1 & 0x20) >> 5 | (v2 & 0x80) >> 4;
+        }
+        vex = 1;
+        vex_l = (v2 >> 2) & 1;
+        pp = v2 & 3;
+        opc = 0x0F; /* the opcode byte follows, as after a 0F escape */
+    }
+    wide = (rex & 8) ? 8 : opsz16 ? 2 : 4;
 
     o->op = STROBE_STORE_MOV;
     if (opc == 0x0F) {
         uint8_t op2 = *p++;
-        if (op2 == 0xC0 || op2 == 0xC1) { /* XADD r/m, r: memory += reg, reg = old */
+        if ((simd = x86_simd_size(op2, pp, rex & 8, &simd_high)) != 0) {
+            if (vex_l)
+                return -ENOTSUP; /* 256-bit YMM store: upper half not in the fxsave area */
+            src = -3;
+        } else if (vex) {
+            return -ENOTSUP;
+        } else if (op2 == 0xC0 || op2 == 0xC1) { /* XADD r/m, r: memory += reg, reg = old */
             byte_op = op2 == 0xC0;
             src = -2;
             o->op = STROBE_STORE_ADD;
@@ -344,7 +391,7 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
             return -ENOTSUP;
         }
     }
-    o->size = byte_op ? 1 : wide;
+    o->size = simd ? simd : byte_op ? 1 : wide;
 
     if (modrm) {
         if ((rc = x86_parse_modrm(uc, &p, rex, &m)) != 0)
@@ -403,7 +450,16 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
         return -EINVAL;
     o->length = (unsigned)(p - start);
 
-    if (src == -2) {
+    if (src == -3) {
+        uint64_t q[2];
+        const struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+        if (!fp)
+            return -EINVAL;
+        memcpy(q, &fp->_xmm[m.reg], 16);
+        o->operand = simd_high ? q[1] : q[0] & size_mask(o->size);
+        if (o->size == 16)
+            o->operand2 = q[1];
+    } else if (src == -2) {
         int r = m.reg;
         if (byte_op)
             r = x86_byte_reg(r, rex);

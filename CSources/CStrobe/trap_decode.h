@@ -37,13 +37,14 @@ typedef enum strobe_store_op {
 
 typedef struct strobe_store_insn {
     int op;            /* strobe_store_op: new = op(old, operand); MOV: new = operand */
-    unsigned size;     /* bytes written: 1, 2, 4 or 8; 16 only for aarch64 STP/STNP of two X registers */
+    unsigned size;     /* bytes written: 1, 2, 4 or 8; 16 for a 16-byte store (aarch64 STP/STNP/STXP
+                          of two X registers, x86 SSE/AVX-128 MOVUPS/MOVDQA/...) */
     uint64_t operand;  /* source register contents or immediate, truncated/sign-extended to size as
                           the CPU would (bits above size are zero); size 16: the first 8 bytes */
     unsigned length;   /* instruction length in bytes (4 on aarch64) */
 
     /* Public additions. */
-    uint64_t operand2; /* size 16: the second 8 bytes (Xt2); otherwise 0 */
+    uint64_t operand2; /* size 16: the second 8 bytes (Xt2, or the XMM register's upper half) */
     uint64_t expected; /* STROBE_STORE_CMPXCHG: the compare value (accumulator / Rs), truncated to size */
     uint64_t addr;     /* effective address of the store, computed from the registers */
     int addr_known;    /* 0 when addr can't be computed (x86 FS/GS segment override) */

@@ -43,6 +43,7 @@ struct strobe_vbench {
     uint64_t stores;
 
     uint64_t initial_level; /* levels when recording (re)started: the VCD's $dumpvars */
+    uint64_t start_ns;      /* virtual time recording (re)started */
     strobe_vbench_event *events;
     size_t nevents, cap_events;
 };
@@ -456,6 +457,7 @@ void strobe_vbench_clear_events(strobe_vbench *b) {
     pthread_mutex_lock(&b->lock);
     b->nevents = 0;
     b->initial_level = b->level;
+    b->start_ns = b->now_ns;
     pthread_mutex_unlock(&b->lock);
 }
 
@@ -484,22 +486,20 @@ int strobe_vbench_write_vcd(strobe_vbench *b, const char *path, uint64_t pins) {
         vcd_id(nwires++, id);
         fprintf(f, "$var wire 1 %s GPIO%u $end\n", id, pin);
     }
-    fprintf(f, "$upscope $end\n$enddefinitions $end\n#0\n$dumpvars\n");
+    fprintf(f, "$upscope $end\n$enddefinitions $end\n#%llu\n$dumpvars\n", (unsigned long long)b->start_ns);
     for (unsigned pin = 0; pin < b->npins; pin++) {
         if (!(pins & (1ull << pin))) continue;
         vcd_id(index[pin], id);
         fprintf(f, "%u%s\n", (unsigned)((b->initial_level >> pin) & 1u), id);
     }
     fprintf(f, "$end\n");
-    uint64_t last = 0;
-    int first = 1;
+    uint64_t last = b->start_ns;
     for (size_t i = 0; i < b->nevents; i++) {
         const strobe_vbench_event *e = &b->events[i];
         if (!(pins & (1ull << e->pin))) continue;
-        if (first || e->time_ns != last) {
+        if (e->time_ns != last) {
             fprintf(f, "#%llu\n", (unsigned long long)e->time_ns);
             last = e->time_ns;
-            first = 0;
         }
         vcd_id(index[e->pin], id);
         fprintf(f, "%u%s\n", e->level, id);
@@ -576,6 +576,7 @@ int strobe_vbench_load(strobe_vbench *b, const char *path) {
             memcpy(b->pull, h.pull, sizeof b->pull);
             b->nevents = 0;
             b->initial_level = b->level;
+            b->start_ns = b->now_ns;
         }
         free(block);
     }

@@ -66,6 +66,8 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
         switch errno {
         case .noSuchFileOrDirectory: return .deviceMissing(path: path)
         case .permissionDenied, .notPermitted: return .permissionDenied(path: path)
+        case .operationNotSupportedByDevice, .invalidArgument:
+            return .invalidArgument("\(path) cannot be mapped (\(errno)): it is not a GPIO memory device; check that the path is the kernel's gpiomem device, or use --virtual")
         default: return .system(operation: "mapping", path: path, errno: errno)
         }
     }

@@ -11,12 +11,15 @@ extension Board {
     ///
     /// The signals are taken with a dispatch source, so the cleanup runs on an ordinary thread,
     /// not in a signal handler, and may take locks. Call it once per board.
-    public func restoreOnTermination(signals: [Int32] = [SIGINT, SIGTERM]) {
+    /// - Parameter beforeExit: runs after the pins are restored, before the process exits
+    ///   (e.g. to save a virtual bench's state).
+    public func restoreOnTermination(signals: [Int32] = [SIGINT, SIGTERM], beforeExit: @escaping @Sendable () -> Void = {}) {
         for sig in signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [self] in
                 releaseAll()
+                beforeExit()
                 exit(128 + sig)
             }
             source.resume()

@@ -91,7 +91,7 @@ struct Bench: ParsableCommand {
             board = try Board.virtual(virtual)
             note = "virtual bench: every store traps into the simulator; this measures the bench, not a Pi"
         } else {
-            switch Result(catching: { () throws(StrobeError) in try Board.detect(root: target.root, useDevMem: target.devmem) }) {
+            switch Result(catching: { () throws(StrobeError) in try Board.detect(root: target.root, useDevMem: target.devmem, deviceRoot: target.deviceRoot) }) {
             case .success(let b):
                 board = b
                 note = "hardware registers"

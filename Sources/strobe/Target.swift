@@ -23,6 +23,9 @@ struct TargetOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read /proc below this directory (for testing detection).", visibility: .hidden))
     var root: String = "/"
 
+    @Option(name: .long, help: ArgumentHelp("Prefix for the device paths (for testing mapping errors).", visibility: .hidden))
+    var deviceRoot: String = ""
+
     var statePath: String? {
         guard let virtual else { return nil }
         if let virtualState { return virtualState }
@@ -39,7 +42,7 @@ struct TargetOptions: ParsableArguments {
             if let path = statePath { try board.bench?.saveState(to: path) }
             return result
         }
-        return try body(try Board.detect(root: root, useDevMem: devmem))
+        return try body(try Board.detect(root: root, useDevMem: devmem, deviceRoot: deviceRoot))
     }
 }
 

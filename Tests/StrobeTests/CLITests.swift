@@ -100,3 +100,84 @@ struct CLITests {
         #expect((rows?.first?["opsPerSecond"] as? Double ?? 0) > 0)
     }
 }
+
+/// The CLI against the outside world: signals, sigrok, permissions.
+@Suite("strobe CLI, end to end", .serialized)
+struct CLIEndToEndTests {
+    @Test("SIGTERM during blink restores the pin and exits 143")
+    func terminationRestores() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let state = dir.path + "/state"
+        let process = Process()
+        process.executableURL = try strobeExecutable()
+        process.arguments = ["blink", "17", "--hz", "50", "--virtual", "bcm2711", "--fresh", "--virtual-state", state]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(process.isRunning, "blink runs until told to stop")
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 143)
+        let r = try runStrobe(["get", "17", "--virtual", "bcm2711", "--virtual-state", state])
+        #expect(r.stdout == "GPIO17 = 0 (input, pull down)\n", "the pin is an input again: \(r.stdout)\(r.stderr)")
+    }
+
+    @Test("sigrok-cli decodes the trace of a 1 kHz blink as 1 kHz, 50 %")
+    func sigrokReadsTrace() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let vcd = dir.path + "/blink.vcd"
+        let r = try runStrobe(["blink", "18", "--hz", "1000", "--count", "10", "--trace", vcd, "--virtual", "rp1", "--fresh", "--virtual-state", dir.path + "/state"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let sigrok = try runTool("sigrok-cli", ["-I", "vcd", "-i", vcd, "-P", "pwm:data=GPIO18", "-A", "pwm=duty-cycle"])
+        let duty = sigrok.split(separator: "\n").filter { $0.hasPrefix("pwm-1:") }
+        #expect(duty.count >= 8 && duty.allSatisfy { $0 == "pwm-1: 50.000000%" }, "\(sigrok)")
+        let timing = try runTool("sigrok-cli", ["-I", "vcd", "-i", vcd, "-P", "timing:data=GPIO18"])
+        let periods = timing.split(separator: "\n").filter { $0.hasPrefix("timing-1:") }
+        #expect(periods.count >= 18 && periods.allSatisfy { $0 == "timing-1: 500.000 μs (2.000 kHz)" }, "half periods of 500 µs: \(timing)")
+    }
+
+    @Test("a device nobody may open names the group fix; one that can't be mapped says so")
+    func deviceErrors() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let root = fixturesDirectory.appendingPathComponent("boards/pi4-model-b").path
+        try FileManager.default.createDirectory(atPath: dir.path + "/dev", withIntermediateDirectories: true)
+        // /dev/null opens but can't be mapped.
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/dev/gpiomem", withDestinationPath: "/dev/null")
+        var r = try runStrobe(["info", "--root", root, "--device-root", dir.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.hasPrefix("Error: \(dir.path)/dev/gpiomem cannot be mapped ("), "\(r.stderr)")
+        // A device only root may open, tried as an ordinary user.
+        try FileManager.default.removeItem(atPath: dir.path + "/dev/gpiomem")
+        FileManager.default.createFile(atPath: dir.path + "/dev/gpiomem", contents: Data(count: 4096), attributes: [.posixPermissions: 0o600])
+        let args = ["info", "--root", root, "--device-root", dir.path]
+        if getuid() == 0 {
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+            let out = try runTool("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", try strobeExecutable().path] + args, allowFailure: true)
+            #expect(out.contains("Error: permission denied opening \(dir.path)/dev/gpiomem: add yourself to the gpio group"), "\(out)")
+        } else {
+            r = try runStrobe(args)
+            #expect(r.stderr.contains("Error: permission denied opening \(dir.path)/dev/gpiomem: add yourself to the gpio group"), "\(r.stderr)")
+        }
+    }
+}
+
+/// Runs a tool from PATH and returns stdout and stderr together; a missing tool fails the test
+/// with how to install it (scripts/test installs it).
+func runTool(_ name: String, _ args: [String], allowFailure: Bool = false) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [name] + args
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    if process.terminationStatus == 127 { Issue.record("\(name) is not installed: run scripts/test, or apt-get install the Debian package that has it") }
+    else if !allowFailure && process.terminationStatus != 0 { Issue.record("\(name) \(args.joined(separator: " ")) failed: \(text)") }
+    return text
+}
