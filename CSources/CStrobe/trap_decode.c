@@ -456,9 +456,9 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
         if (!fp)
             return -EINVAL;
         memcpy(q, &fp->_xmm[m.reg], 16);
-        o->operand = simd_high ? q[1] : q[0] & size_mask(o->size);
+        o->operand = simd_high ? q[1] : (q[0] & size_mask(o->size));
         if (o->size == 16)
-            o->operand2 = q[1];
+            o->operand_hi[0] = q[1];
     } else if (src == -2) {
         int r = m.reg;
         if (byte_op)
@@ -598,15 +598,55 @@ static void a64_writeback(strobe_store_insn *o, unsigned rn, uint64_t v)
     o->priv.wb_value = v;
 }
 
+/* The signal frame's FP/SIMD record (struct fpsimd_context of <asm/sigcontext.h>: magic, size,
+ * fpsr, fpcr, then V0-V31), found by walking the records in uc_mcontext.__reserved. Declared
+ * here rather than including the kernel header, which clashes with glibc's. */
+#define A64_FPSIMD_MAGIC 0x46508001u
+#define A64_FPSIMD_VREGS 16 /* offset of vregs[0] in the record */
+
+static const uint8_t *a64_vregs(const ucontext_t *uc)
+{
+    const uint8_t *p = (const uint8_t *)uc->uc_mcontext.__reserved;
+    const uint8_t *end = p + sizeof uc->uc_mcontext.__reserved;
+    while (p + 8 <= end) {
+        uint32_t head[2]; /* magic, size */
+        memcpy(head, p, sizeof head);
+        if (head[0] == 0 || head[1] < 8 || head[1] > (size_t)(end - p))
+            break;
+        if (head[0] == A64_FPSIMD_MAGIC)
+            return head[1] >= A64_FPSIMD_VREGS + 32 * 16 ? p + A64_FPSIMD_VREGS : NULL;
+        p += head[1];
+    }
+    return NULL;
+}
+
+/* The low n bytes (n <= 16; n <= 8 for a general register) of register r into d. */
+static int a64_data(const ucontext_t *uc, unsigned v, unsigned r, unsigned n, uint8_t *d)
+{
+    if (v) {
+        const uint8_t *vr = a64_vregs(uc);
+        if (!vr)
+            return -EINVAL;
+        memcpy(d, vr + 16 * r, n);
+    } else {
+        uint64_t x = a64_reg(uc, r);
+        memcpy(d, &x, n);
+    }
+    return 0;
+}
+
 static int a64_decode(const ucontext_t *uc, strobe_store_insn *o)
 {
     uint32_t insn;
-    unsigned rt, rn, size_log2;
-    uint64_t base, m;
+    unsigned rt, rn, v, opc, size_log2, rt2 = 0, pair = 0, n;
+    uint64_t base, m, w[4] = {0, 0, 0, 0};
+    uint8_t d[32];
 
     memcpy(&insn, (const void *)(uintptr_t)uc->uc_mcontext.pc, 4);
     rt = insn & 31;
     rn = (insn >> 5) & 31;
+    v = (insn >> 26) & 1;   /* SIMD&FP register (B/H/S/D/Q) rather than a general one */
+    opc = (insn >> 22) & 3;
     size_log2 = insn >> 30;
     base = a64_base(uc, rn);
     o->length = 4;
@@ -615,44 +655,21 @@ static int a64_decode(const ucontext_t *uc, strobe_store_insn *o)
     o->addr_known = 1;
     m = size_mask(o->size);
 
-    if ((insn & 0x3FC00000) == 0x39000000) {
-        /* STR/STRB/STRH (immediate, unsigned offset): imm12 scaled by the size */
-        o->addr = base + ((uint64_t)((insn >> 10) & 0xFFF) << size_log2);
-    } else if ((insn & 0x3FE00000) == 0x38000000) {
-        /* imm9 forms; bits 11:10 = 00 STUR, 01 post-index, 10 STTR, 11 pre-index */
-        uint64_t imm = sext((insn >> 12) & 0x1FF, 9);
-        switch ((insn >> 10) & 3) {
-        case 1: o->addr = base; a64_writeback(o, rn, base + imm); break;
-        case 3: o->addr = base + imm; a64_writeback(o, rn, base + imm); break;
-        default: o->addr = base + imm; break;
-        }
-    } else if ((insn & 0x3FE00C00) == 0x38200800) {
-        /* register offset: Rm extended per option, shifted by the size when S is set */
-        unsigned option = (insn >> 13) & 7;
-        unsigned shift = ((insn >> 12) & 1) ? size_log2 : 0;
-        uint64_t rmv = a64_reg(uc, (insn >> 16) & 31), off;
-        switch (option) {
-        case 2: off = rmv & 0xffffffffu; break;          /* UXTW */
-        case 3: case 7: off = rmv; break;                /* LSL (UXTX), SXTX */
-        case 6: off = sext(rmv & 0xffffffffu, 32); break; /* SXTW */
-        default: return -EINVAL;                         /* byte/halfword extends: unallocated */
-        }
-        o->addr = base + (off << shift);
-    } else if ((insn & 0x3F200C00) == 0x38200000) {
+    if ((insn & 0x3F200C00) == 0x38200000) {
         /* LSE atomics LDADD/LDCLR/LDEOR/LDSET/SWP{A,L}{B,H} (ST* aliases have Rt = 31):
          * memory = op(old, Rs), Rt = old */
-        unsigned o3 = (insn >> 15) & 1, opc = (insn >> 12) & 7;
+        unsigned o3 = (insn >> 15) & 1, aop = (insn >> 12) & 7;
         uint64_t s = a64_reg(uc, (insn >> 16) & 31) & m;
         o->addr = base;
         if (o3 == 0) {
-            switch (opc) {
+            switch (aop) {
             case 0: o->op = STROBE_STORE_ADD; break;
             case 1: o->op = STROBE_STORE_AND; s = ~s & m; break; /* LDCLR: clear Rs's bits */
             case 2: o->op = STROBE_STORE_XOR; break;
             case 3: o->op = STROBE_STORE_OR; break;
             default: return -ENOTSUP; /* LDSMAX, LDSMIN, LDUMAX, LDUMIN */
             }
-        } else if (opc == 0) {
+        } else if (aop == 0) {
             o->op = STROBE_STORE_XCHG; /* SWP */
         } else {
             return -EINVAL; /* LDAPR (a load) or unallocated */
@@ -662,30 +679,8 @@ static int a64_decode(const ucontext_t *uc, strobe_store_insn *o)
         o->priv.fetch_mode = 1;
         o->priv.fetch_reg = rt == 31 ? -1 : (int16_t)rt;
         return 0;
-    } else if ((insn & 0x3E400000) == 0x28000000) {
-        /* STP/STNP; bits 24:23 = 00 STNP, 01 post-index, 10 signed offset, 11 pre-index */
-        unsigned opc = insn >> 30, mode = (insn >> 23) & 3, rt2 = (insn >> 10) & 31;
-        unsigned scale;
-        uint64_t off;
-        if (opc == 1)
-            return -ENOTSUP; /* STGP (memory tagging) */
-        if (opc == 3)
-            return -EINVAL;
-        scale = opc ? 3 : 2;
-        off = sext((insn >> 15) & 0x7F, 7) << scale;
-        o->addr = mode == 1 ? base : base + off;
-        if (mode == 1 || mode == 3)
-            a64_writeback(o, rn, base + off);
-        if (scale == 2) { /* two W registers: one 8-byte little-endian store */
-            o->size = 8;
-            o->operand = (a64_reg(uc, rt) & 0xffffffffu) | (a64_reg(uc, rt2) << 32);
-        } else {
-            o->size = 16;
-            o->operand = a64_reg(uc, rt);
-            o->operand2 = a64_reg(uc, rt2);
-        }
-        return 0;
-    } else if ((insn & 0x3F000000) == 0x08000000) {
+    }
+    if ((insn & 0x3F000000) == 0x08000000) {
         /* load/store exclusive, ordered, CAS: o2 = bit 23, L = bit 22, o1 = bit 21 */
         unsigned o2 = (insn >> 23) & 1, l = (insn >> 22) & 1, o1 = (insn >> 21) & 1;
         unsigned rs = (insn >> 16) & 31;
@@ -706,30 +701,82 @@ static int a64_decode(const ucontext_t *uc, strobe_store_insn *o)
         } else if (o2) {
             ; /* STLR/STLLR: a plain store (ordering is moot inside the trap) */
         } else if (insn >> 31) { /* STXP/STLXP: 1 sz 001000 0 0 1 */
-            unsigned rt2 = (insn >> 10) & 31;
             o->priv.status_reg = rs == 31 ? -1 : (int16_t)rs;
-            if (size_log2 == 2) {
-                o->size = 8;
-                o->operand = (a64_reg(uc, rt) & 0xffffffffu) | (a64_reg(uc, rt2) << 32);
-            } else {
-                o->size = 16;
-                o->operand = a64_reg(uc, rt);
-                o->operand2 = a64_reg(uc, rt2);
-            }
-            return 0;
+            size_log2 = 2 + ((insn >> 30) & 1);
+            rt2 = (insn >> 10) & 31;
+            pair = 1;
         } else {
             return -ENOTSUP; /* CASP */
         }
+    } else if ((insn & 0x3B000000) == 0x39000000 || (insn & 0x3B200000) == 0x38000000 ||
+               (insn & 0x3B200C00) == 0x38200800) {
+        /* one register, general or SIMD&FP: unsigned imm12 offset; imm9 forms; register offset.
+         * opc 00 stores; opc 10 with V and size 00 stores a Q register; the rest are loads. */
+        if (opc & 1)
+            return -EINVAL;
+        if (opc == 2) {
+            if (!v || size_log2 != 0)
+                return -EINVAL; /* LDRSW / PRFM / unallocated */
+            size_log2 = 4;
+        }
+        if ((insn & 0x3B000000) == 0x39000000) {
+            o->addr = base + ((uint64_t)((insn >> 10) & 0xFFF) << size_log2);
+        } else if ((insn & (1u << 21)) == 0) {
+            /* bits 11:10 = 00 STUR, 01 post-index, 10 STTR (no SIMD&FP form), 11 pre-index */
+            uint64_t imm = sext((insn >> 12) & 0x1FF, 9);
+            switch ((insn >> 10) & 3) {
+            case 1: o->addr = base; a64_writeback(o, rn, base + imm); break;
+            case 3: o->addr = base + imm; a64_writeback(o, rn, base + imm); break;
+            case 2: if (v) return -EINVAL; /* fall through */
+            default: o->addr = base + imm; break;
+            }
+        } else {
+            /* register offset: Rm extended per option, shifted by the size when S is set */
+            unsigned option = (insn >> 13) & 7;
+            unsigned shift = ((insn >> 12) & 1) ? size_log2 : 0;
+            uint64_t rmv = a64_reg(uc, (insn >> 16) & 31), off;
+            switch (option) {
+            case 2: off = rmv & 0xffffffffu; break;           /* UXTW */
+            case 3: case 7: off = rmv; break;                 /* LSL (UXTX), SXTX */
+            case 6: off = sext(rmv & 0xffffffffu, 32); break; /* SXTW */
+            default: return -EINVAL;                          /* byte/halfword extends */
+            }
+            o->addr = base + (off << shift);
+        }
+    } else if ((insn & 0x3A000000) == 0x28000000) {
+        /* STP/STNP, general or SIMD&FP; bits 24:23 = 00 STNP, 01 post-index, 10 offset, 11 pre */
+        unsigned popc = insn >> 30, mode = (insn >> 23) & 3;
+        uint64_t off;
+        if (insn & (1u << 22))
+            return -EINVAL; /* LDP, LDNP, LDPSW */
+        if (popc == 3)
+            return -EINVAL;
+        if (!v && popc == 1)
+            return -ENOTSUP; /* STGP (memory tagging) */
+        size_log2 = v ? 2 + popc : (popc ? 3 : 2); /* S/D/Q pairs; W/X pairs */
+        off = sext((insn >> 15) & 0x7F, 7) << size_log2;
+        o->addr = mode == 1 ? base : base + off;
+        if (mode == 1 || mode == 3)
+            a64_writeback(o, rn, base + off);
+        rt2 = (insn >> 10) & 31;
+        pair = 1;
     } else if ((insn & 0x3FE00C00) == 0x19000000) {
         /* STLUR{B,H} (v8.4 RCpc, unscaled signed offset) */
         o->addr = base + sext((insn >> 12) & 0x1FF, 9);
-    } else if (((insn & 0x3A000000) == 0x38000000 || (insn & 0x3A000000) == 0x28000000) &&
-               (insn & (1u << 22))) {
-        return -EINVAL; /* LDR*, LDUR*, PRFM, LDP, LDNP (GPR or SIMD&FP): loads */
     } else {
-        return -ENOTSUP; /* SIMD&FP stores (V=1), STGP, STZG, ... */
+        return -ENOTSUP; /* ST1-ST4 (SIMD structures), STGP, STZG, SVE stores, ... */
     }
-    o->operand = a64_reg(uc, rt) & m;
+
+    /* The data: one register, or a pair stored back to back; little-endian words. */
+    n = 1u << size_log2;
+    if (a64_data(uc, v, rt, n, d) != 0 || (pair && a64_data(uc, v, rt2, n, d + n) != 0))
+        return -EINVAL;
+    o->size = pair ? 2 * n : n;
+    memcpy(w, d, o->size);
+    o->operand = w[0] & size_mask(o->size);
+    o->operand_hi[0] = w[1];
+    o->operand_hi[1] = w[2];
+    o->operand_hi[2] = w[3];
     return 0;
 }
 

@@ -8,7 +8,8 @@
  *     int r = strobe_decode_store(uc, &in);          // -ENOTSUP / -EINVAL: abort with a message
  *     uint64_t old = <read in.size bytes at si_addr through the writable view>;
  *     uint64_t new_value = strobe_store_apply(&in, old);
- *     <write new_value (in.size bytes; size 16: operand, operand2) through the writable view>;
+ *     <write new_value (in.size bytes) through the writable view; for in.size 16 or 32 write
+ *      operand, operand_hi[0], [1], [2] instead (wide stores are always MOV)>;
  *     strobe_resume_after(uc, &in, old);
  *
  * Supported on x86_64 Linux and aarch64 Linux; elsewhere strobe_decode_store returns -ENOTSUP.
@@ -37,14 +38,15 @@ typedef enum strobe_store_op {
 
 typedef struct strobe_store_insn {
     int op;            /* strobe_store_op: new = op(old, operand); MOV: new = operand */
-    unsigned size;     /* bytes written: 1, 2, 4 or 8; 16 for a 16-byte store (aarch64 STP/STNP/STXP
-                          of two X registers, x86 SSE/AVX-128 MOVUPS/MOVDQA/...) */
+    unsigned size;     /* bytes written: 1, 2, 4 or 8; 16 or 32 for wide stores (always MOV):
+                          x86 SSE/AVX-128 MOVUPS/MOVDQA/...; aarch64 STR Qt, STP of X/D registers
+                          (16), STP of Q registers (32) */
     uint64_t operand;  /* source register contents or immediate, truncated/sign-extended to size as
-                          the CPU would (bits above size are zero); size 16: the first 8 bytes */
+                          the CPU would (bits above size are zero); size 16/32: bytes 0-7 */
     unsigned length;   /* instruction length in bytes (4 on aarch64) */
 
     /* Public additions. */
-    uint64_t operand2; /* size 16: the second 8 bytes (Xt2, or the XMM register's upper half) */
+    uint64_t operand_hi[3]; /* size 16/32: bytes 8-15, 16-23, 24-31 of the data (little-endian) */
     uint64_t expected; /* STROBE_STORE_CMPXCHG: the compare value (accumulator / Rs), truncated to size */
     uint64_t addr;     /* effective address of the store, computed from the registers */
     int addr_known;    /* 0 when addr can't be computed (x86 FS/GS segment override) */
@@ -70,8 +72,9 @@ typedef struct strobe_store_insn {
  * a message), -EINVAL for garbage (including a form that can't fault on a store). */
 int strobe_decode_store(const void *ucontext, strobe_store_insn *out);
 
-/* new = op(old, operand), truncated to size (size 16: the first 8 bytes; the second are
- * operand2). `old` is the memory's value before the store (bits above size are ignored). */
+/* new = op(old, operand), truncated to size. `old` is the memory's value before the store (bits
+ * above size are ignored). Wide stores (size 16/32) are MOVs: their data is operand and
+ * operand_hi[], not this. */
 uint64_t strobe_store_apply(const strobe_store_insn *insn, uint64_t old);
 
 /* Resume after the instruction: advance the PC by insn->length; for XCHG (and the other

@@ -94,9 +94,17 @@ static void on_segv(int sig, siginfo_t *si, void *uc) {
         chain(sig, si, uc);
         return;
     }
+    /* The decoder's effective address is exact; aarch64 may report a fault address anywhere
+     * inside a multi-byte or pair store. */
+    uintptr_t addr = insn.addr_known ? (uintptr_t)insn.addr : (uintptr_t)si->si_addr;
+    if (addr < (uintptr_t)b->window || addr + insn.size > (uintptr_t)b->window + b->size) {
+        write_str("strobe: virtual bench: a store runs past the end of the simulated register block\n");
+        chain(sig, si, uc);
+        return;
+    }
     uint64_t old = 0;
     pthread_mutex_lock(&b->lock);
-    apply_store(b, (uint32_t)((uintptr_t)si->si_addr - (uintptr_t)b->window), &insn, &old);
+    apply_store(b, (uint32_t)(addr - (uintptr_t)b->window), &insn, &old);
     pthread_mutex_unlock(&b->lock);
     strobe_resume_after(uc, &insn, old);
 }
@@ -277,10 +285,16 @@ static void apply_store(strobe_vbench *b, uint32_t offset, const strobe_store_in
     unsigned size = insn->size > 8 ? 8 : insn->size;
     uint64_t old = read_bytes(b, offset, size);
     *old_out = old;
+    uint64_t value = strobe_store_apply(insn, old);
+    /* A compare-and-swap that failed writes nothing on aarch64; don't let it reach a
+     * write-1-to-set/clear register on x86 either. */
+    if (insn->op == STROBE_STORE_CMPXCHG && value == old) return;
     b->stores++;
     b->now_ns += b->store_cost_ns;
-    write_bytes(b, offset, size, strobe_store_apply(insn, old));
-    if (insn->size == 16) write_bytes(b, offset + 8, 8, insn->operand2); /* aarch64 STP of two X */
+    write_bytes(b, offset, size, value);
+    /* Wide stores (STP, SSE/AVX moves) carry their upper bytes in operand_hi, 8 at a time. */
+    for (unsigned chunk = 1; chunk * 8 < insn->size && chunk < 4; chunk++)
+        write_bytes(b, offset + 8 * chunk, 8, insn->operand_hi[chunk - 1]);
 }
 
 /* Reset state: every pin an input; BCM default pulls per [BCM2835] 6.2 table 6-31 ("Pull"

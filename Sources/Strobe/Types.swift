@@ -3,7 +3,9 @@ public import CStrobe
 /// A logic level on a pin.
 @frozen
 public enum Level: Sendable, Hashable, CustomStringConvertible {
+    /// 0 V: logic 0.
     case low
+    /// 3.3 V: logic 1.
     case high
 
     /// `.high` for `true`, `.low` for `false`.
