@@ -12,20 +12,30 @@ struct Info: ParsableCommand {
     var pins: String?
 
     func run() throws {
+        if target.virtual == nil {
+            // Say what board this is even when its registers can't be mapped, then the error.
+            let info = try BoardInfo.detect(root: target.root)
+            print(boardLines(info).joined(separator: "\n"))
+        }
         try target.withBoard { board in
             print(render(board))
         }
     }
 
+    func boardLines(_ info: BoardInfo) -> [String] {
+        var details: [String] = []
+        if let name = info.revisionName { details.append(name) }
+        if let mb = info.memoryMB { details.append(mb >= 1024 ? "\(mb / 1024) GB" : "\(mb) MB") }
+        if let rev = info.revision { details.append("revision \(String(rev, radix: 16))") }
+        return [
+            "Board:     \(info.model.isEmpty ? info.compatible : info.model)" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"),
+            "SoC:       \(info.soc) (layout \(info.layout), \(info.layout.pinCount) GPIOs)",
+        ]
+    }
+
     func render(_ board: Board) -> String {
         var out: [String] = []
         if let info = board.info {
-            var details: [String] = []
-            if let name = info.revisionName { details.append(name) }
-            if let mb = info.memoryMB { details.append(mb >= 1024 ? "\(mb / 1024) GB" : "\(mb) MB") }
-            if let rev = info.revision { details.append("revision \(String(rev, radix: 16))") }
-            out.append("Board:     \(info.model.isEmpty ? info.compatible : info.model)" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
-            out.append("SoC:       \(info.soc) (layout \(board.layout), \(board.layout.pinCount) GPIOs)")
             out.append("Registers: \(board.access), GPIO block at 0x\(String(info.gpioPhysicalAddress, radix: 16))")
         } else {
             out.append("Board:     virtual bench, \(board.layout) layout (simulated registers, no hardware)")

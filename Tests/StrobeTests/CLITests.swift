@@ -181,3 +181,52 @@ func runTool(_ name: String, _ args: [String], allowFailure: Bool = false) throw
     else if !allowFailure && process.terminationStatus != 0 { Issue.record("\(name) \(args.joined(separator: " ")) failed: \(text)") }
     return text
 }
+
+/// The hardware path end to end, with a file standing in for the GPIO device: detection from a
+/// fixture, mapping, and the exact register words the commands leave behind.
+@Suite("strobe CLI on a file-backed register block", .serialized)
+struct CLIFileBackedTests {
+    func words(_ path: String) throws -> [UInt32] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return data.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
+    }
+
+    @Test("Pi 4: info, then set 17 1 writes GPFSEL1 = 001 << 21 and GPSET0 = 1 << 17")
+    func pi4() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let root = fixturesDirectory.appendingPathComponent("boards/pi4-model-b").path
+        try FileManager.default.createDirectory(atPath: dir.path + "/dev", withIntermediateDirectories: true)
+        let device = dir.path + "/dev/gpiomem"
+        FileManager.default.createFile(atPath: device, contents: Data(count: 4096))
+        var r = try runStrobe(["info", "--root", root, "--device-root", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("Board:     Raspberry Pi 4 Model B Rev 1.4 (4B, 4 GB, revision c03114)\nSoC:       bcm2711 (layout bcm2711, 58 GPIOs)\nRegisters: \(device), GPIO block at 0xfe200000\n"))
+        r = try runStrobe(["set", "17", "1", "--root", root, "--device-root", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let w = try words(device)
+        #expect(w[0x04 / 4] == 1 << 21, "GPFSEL1: GPIO17 = 001 (output)")
+        #expect(w[0x1C / 4] == 1 << 17, "GPSET0: the stored word (a file keeps what was written)")
+        #expect(w[0x28 / 4] == 0, "GPCLR0 untouched")
+        r = try runStrobe(["pull", "4", "up", "--root", root, "--device-root", dir.path])
+        #expect(try words(device)[0xE4 / 4] == 0b01 << 8, "GPIO_PUP_PDN_CNTRL_REG0: GPIO4 = 01 (up)")
+    }
+
+    @Test("Pi 5: set 17 1 writes FUNCSEL 5, OE and OUT through the RP1 SET aliases")
+    func pi5() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let root = fixturesDirectory.appendingPathComponent("boards/pi5-model-b").path
+        try FileManager.default.createDirectory(atPath: dir.path + "/dev", withIntermediateDirectories: true)
+        let device = dir.path + "/dev/gpiomem0"
+        FileManager.default.createFile(atPath: device, contents: Data(count: 0x30000))
+        let r = try runStrobe(["set", "17", "1", "--root", root, "--device-root", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let w = try words(device)
+        #expect(w[0x1_2000 / 4] == 1 << 17, "SYS_RIO0 OUT SET alias")
+        #expect(w[0x1_2004 / 4] == 1 << 17, "SYS_RIO0 OE SET alias")
+        #expect(w[(0x8C + 0x1000) / 4] == 5, "GPIO17_CTRL (0x8c) XOR alias: FUNCSEL 0 ^ 5 in one atomic write")
+        #expect(w[(0x2_0048 + 0x2000) / 4] == 1 << 6, "pad SET alias: input enable")
+        #expect(w[(0x2_0048 + 0x3000) / 4] == 1 << 7, "pad CLR alias: output disable")
+    }
+}
