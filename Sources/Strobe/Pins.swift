@@ -1,5 +1,23 @@
 public import CStrobe
 
+/// One claim on the board's pin table; giving it up (deinit) releases the pins, restoring their
+/// previous function and pull unless `keepsState`. Pin handles hold one, so release logic lives
+/// in one place.
+struct Claim: ~Copyable {
+    let board: Board
+    let pins: [Int]
+    let token: UInt64
+    var keepsState = false
+
+    init(board: Board, pins: [Int], token: UInt64) {
+        self.board = board
+        self.pins = pins
+        self.token = token
+    }
+
+    deinit { for pin in pins { board.release(pin, token: token, keepState: keepsState) } }
+}
+
 /// A pin claimed as an output. One owner at a time; dropping it restores the pin's previous
 /// function and pull (``keep()`` leaves the pin as it is instead).
 ///
@@ -9,23 +27,17 @@ public import CStrobe
 ///
 /// Sendable: every operation is a single store to a write-1-to-set/clear or atomic-alias
 /// register (toggle on BCM is a read then a store), so handles may move between threads.
-@frozen
 public struct OutputPin: ~Copyable, @unchecked Sendable {
     /// The GPIO number.
     public let number: Int
     @usableFromInline let port: strobe_port
-    @usableFromInline let board: Board
-    @usableFromInline var keepsState = false
-    @usableFromInline let token: UInt64
+    var claim: Claim
 
     init(board: Board, number: Int, port: strobe_port, token: UInt64) {
-        self.board = board
         self.number = number
         self.port = port
-        self.token = token
+        self.claim = Claim(board: board, pins: [number], token: token)
     }
-
-    deinit { board.release(number, token: token, keepState: keepsState) }
 
     /// Drives the pin high: one store to GPSETn / RIO OUT SET.
     @inlinable @inline(__always)
@@ -50,30 +62,24 @@ public struct OutputPin: ~Copyable, @unchecked Sendable {
     public func read() -> Level { Level(strobe_port_read(port)) }
 
     /// Gives the pin back and leaves it as it is now (an output at its current level).
-    public consuming func keep() { keepsState = true }
+    public consuming func keep() { claim.keepsState = true }
 
     /// Gives the pin back, restoring its previous function and pull (the same as dropping it).
     public consuming func release() {}
 }
 
 /// A pin claimed as an input. Dropping it restores the pin's previous function and pull.
-@frozen
 public struct InputPin: ~Copyable, @unchecked Sendable {
     /// The GPIO number.
     public let number: Int
     @usableFromInline let port: strobe_port
-    @usableFromInline let board: Board
-    @usableFromInline var keepsState = false
-    @usableFromInline let token: UInt64
+    var claim: Claim
 
     init(board: Board, number: Int, port: strobe_port, token: UInt64) {
-        self.board = board
         self.number = number
         self.port = port
-        self.token = token
+        self.claim = Claim(board: board, pins: [number], token: token)
     }
-
-    deinit { board.release(number, token: token, keepState: keepsState) }
 
     /// The level on the pin: one load of GPLEVn / RIO SYNC_IN.
     @inlinable @inline(__always)
@@ -84,7 +90,7 @@ public struct InputPin: ~Copyable, @unchecked Sendable {
     public var isHigh: Bool { strobe_port_read(port) }
 
     /// Gives the pin back and leaves it configured as an input with its pull.
-    public consuming func keep() { keepsState = true }
+    public consuming func keep() { claim.keepsState = true }
 
     /// Gives the pin back, restoring its previous function and pull.
     public consuming func release() {}
@@ -95,25 +101,19 @@ public struct InputPin: ~Copyable, @unchecked Sendable {
 /// Masks use GPIO bit positions within the bank (bit n is GPIO n for bank 0, GPIO 32+n for
 /// bank 1); bits of pins outside the group are ignored, so the group never touches pins it
 /// does not own.
-@frozen
 public struct OutputGroup: ~Copyable, @unchecked Sendable {
     /// The GPIO numbers in the group.
     public let pins: [Int]
     /// The group's pins as a bank mask.
     public var mask: UInt32 { port.mask }
     @usableFromInline let port: strobe_port
-    @usableFromInline let board: Board
-    @usableFromInline var keepsState = false
-    @usableFromInline let token: UInt64
+    var claim: Claim
 
     init(board: Board, pins: [Int], port: strobe_port, token: UInt64) {
-        self.board = board
         self.pins = pins
         self.port = port
-        self.token = token
+        self.claim = Claim(board: board, pins: pins, token: token)
     }
-
-    deinit { for pin in pins { board.release(pin, token: token, keepState: keepsState) } }
 
     /// Drives high every group pin whose bit is set in `bits`: one store.
     @inlinable @inline(__always)
@@ -135,7 +135,7 @@ public struct OutputGroup: ~Copyable, @unchecked Sendable {
     public func read() -> UInt32 { strobe_r32(port.lev) & port.mask }
 
     /// Gives the pins back and leaves them as they are.
-    public consuming func keep() { keepsState = true }
+    public consuming func keep() { claim.keepsState = true }
 }
 
 extension OutputPin {
