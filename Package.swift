@@ -19,11 +19,25 @@ let package = Package(
             path: "CSources/CStrobe",
             linkerSettings: [.linkedLibrary("pthread")]
         ),
+        // libgpiod v1.6 (Debian: libgpiod-dev), found with pkg-config.
+        .systemLibrary(
+            name: "CGpiod",
+            path: "CSources/CGpiod",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        // The character-device backend of the C core, over libgpiod.
+        .target(
+            name: "CStrobeGpiod",
+            dependencies: ["CStrobe", "CGpiod"],
+            path: "CSources/CStrobeGpiod"
+        ),
         // The Swift API. It imports CStrobe publicly so @inlinable hot paths reach the C inlines.
         .target(
             name: "Strobe",
             dependencies: [
                 "CStrobe",
+                "CStrobeGpiod",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -39,7 +53,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrobeTests",
-            dependencies: ["Strobe", "CStrobe"],
+            dependencies: ["Strobe", "CStrobe", "CStrobeGpiod"],
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

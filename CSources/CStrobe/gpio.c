@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "strobe_gpio.h"
+#include "strobe_events.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -237,4 +238,30 @@ int strobe_gpio_pin_state(strobe_gpio *gpio, unsigned pin, strobe_pin_state *sta
 
 int strobe_gpio_port(strobe_gpio *gpio, unsigned pin, strobe_port *port) {
     return strobe_port_make(gpio->layout, gpio->block, pin, port);
+}
+
+int strobe_gpio_enable_edges(strobe_gpio *gpio, unsigned pin, int edge) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    if (gpio->layout == STROBE_LAYOUT_RP1) return -ENOTSUP;
+    if (edge < STROBE_EDGE_NONE || edge > STROBE_EDGE_BOTH) return -EINVAL;
+    unsigned bank = pin >> 5;
+    uint32_t bit = 1u << (pin & 31u);
+    volatile uint32_t *ren = reg(gpio, STROBE_BCM_GPREN0 + 4u * bank);
+    volatile uint32_t *fen = reg(gpio, STROBE_BCM_GPFEN0 + 4u * bank);
+    pthread_mutex_lock(&gpio->lock);
+    uint32_t r = strobe_r32(ren), f = strobe_r32(fen);
+    strobe_w32(ren, edge & STROBE_EDGE_RISING ? r | bit : r & ~bit);
+    strobe_w32(fen, edge & STROBE_EDGE_FALLING ? f | bit : f & ~bit);
+    strobe_w32(reg(gpio, STROBE_BCM_GPEDS0 + 4u * bank), bit); /* forget anything latched before */
+    pthread_mutex_unlock(&gpio->lock);
+    return 0;
+}
+
+uint32_t strobe_gpio_take_events(strobe_gpio *gpio, unsigned bank, uint32_t mask) {
+    if (gpio->layout == STROBE_LAYOUT_RP1 || bank > 1) return 0;
+    volatile uint32_t *eds = reg(gpio, STROBE_BCM_GPEDS0 + 4u * bank);
+    uint32_t seen = strobe_r32(eds) & mask;
+    if (seen) strobe_w32(eds, seen); /* write 1 to clear only what we report */
+    return seen;
 }

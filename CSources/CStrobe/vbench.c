@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -46,6 +47,8 @@ struct strobe_vbench {
     uint64_t start_ns;      /* virtual time recording (re)started */
     strobe_vbench_event *events;
     size_t nevents, cap_events;
+    uint64_t generation;    /* bumped when the change log is cleared, so readers can resync */
+    int notify_fd;          /* eventfd written on every recorded change, for event monitors */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -154,6 +157,11 @@ static void record(strobe_vbench *b, unsigned pin, unsigned level) {
         b->cap_events = cap;
     }
     b->events[b->nevents++] = (strobe_vbench_event){.time_ns = b->now_ns, .pin = (uint8_t)pin, .level = (uint8_t)level};
+    if (b->notify_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t unused = write(b->notify_fd, &one, sizeof one); /* async-signal-safe */
+        (void)unused;
+    }
 }
 
 /* Work out every pin's level from functions, latch, drivers and pulls; publish the level
@@ -361,6 +369,7 @@ strobe_vbench *strobe_vbench_new(strobe_layout layout, int *err) {
     }
     b->window = ro;
     b->rw = rw;
+    b->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     pthread_mutex_init(&b->lock, NULL);
     reset(b);
     int slot = -1;
@@ -387,6 +396,7 @@ void strobe_vbench_free(strobe_vbench *b) {
     }
     munmap((void *)b->window, b->size);
     munmap(b->rw, b->size);
+    if (b->notify_fd >= 0) close(b->notify_fd);
     pthread_mutex_destroy(&b->lock);
     free(b->events);
     free(b);
@@ -467,8 +477,34 @@ int strobe_vbench_event_at(strobe_vbench *b, size_t index, strobe_vbench_event *
     return rc;
 }
 
+int strobe_vbench_notify_fd(strobe_vbench *b) { return b->notify_fd; }
+
+uint64_t strobe_vbench_generation(strobe_vbench *b) {
+    pthread_mutex_lock(&b->lock);
+    uint64_t g = b->generation;
+    pthread_mutex_unlock(&b->lock);
+    return g;
+}
+
+size_t strobe_vbench_events_since(strobe_vbench *b, uint64_t *generation, size_t *cursor, unsigned pin,
+                                  strobe_vbench_event *out, size_t cap) {
+    pthread_mutex_lock(&b->lock);
+    if (*generation != b->generation || *cursor > b->nevents) {
+        *generation = b->generation;
+        *cursor = 0;
+    }
+    size_t n = 0;
+    while (*cursor < b->nevents && n < cap) {
+        const strobe_vbench_event *e = &b->events[(*cursor)++];
+        if (e->pin == pin) out[n++] = *e;
+    }
+    pthread_mutex_unlock(&b->lock);
+    return n;
+}
+
 void strobe_vbench_clear_events(strobe_vbench *b) {
     pthread_mutex_lock(&b->lock);
+    b->generation++;
     b->nevents = 0;
     b->initial_level = b->level;
     b->start_ns = b->now_ns;
@@ -589,6 +625,7 @@ int strobe_vbench_load(strobe_vbench *b, const char *path) {
             b->eds = h.eds; b->now_ns = h.now_ns; b->store_cost_ns = h.store_cost_ns;
             memcpy(b->pull, h.pull, sizeof b->pull);
             b->nevents = 0;
+            b->generation++;
             b->initial_level = b->level;
             b->start_ns = b->now_ns;
         }

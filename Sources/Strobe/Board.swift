@@ -11,7 +11,7 @@ import SystemPackage
 ///
 /// Thread safety: the C core serializes read-modify-write registers with its own lock and the
 /// claim table sits behind a `Mutex`, so a `Board` may be shared between threads and tasks.
-public final class Board: @unchecked Sendable {
+public final class Board: GPIOController, @unchecked Sendable {
     /// How the register block was reached.
     public enum Access: Sendable, Hashable, CustomStringConvertible {
         /// `/dev/gpiomem` (BCM) or `/dev/gpiomem0` (RP1): no root needed, `gpio` group.
@@ -44,21 +44,13 @@ public final class Board: @unchecked Sendable {
 
     @usableFromInline let gpio: OpaquePointer
     private let mapping: strobe_mapping?
-    private let claims = Mutex(ClaimTable())
+    let claims = ClaimTable<SavedState>()
 
     /// What a claim remembers so that release can put the pin back.
-    struct SavedState {
+    struct SavedState: Sendable {
         var function: PinFunction
         var pull: Pull?
         var pullChanged: Bool
-        /// Which claim this is: a handle releases only its own claim, so a stale handle
-        /// dropped after ``releaseAll()`` can't take a pin from its new owner.
-        var token: UInt64
-    }
-
-    struct ClaimTable {
-        var pins: [Int: SavedState] = [:]
-        var nextToken: UInt64 = 1
     }
 
     private init(layout: Layout, info: BoardInfo?, access: Access, bench: VirtualBench?, block: UnsafeMutablePointer<UInt32>, mapping: strobe_mapping?) throws(StrobeError) {
@@ -114,22 +106,63 @@ public final class Board: @unchecked Sendable {
         return try Board(layout: layout, info: nil, access: .ram, bench: nil, block: UnsafeMutablePointer(mutating: block), mapping: m)
     }
 
-    // MARK: Claiming pins
+    // MARK: GPIOController
 
-    /// Claims `pin` as an output, driving `initial` before the pin becomes an output so it
-    /// never glitches. Releasing the pin (dropping it) restores its previous function and pull.
-    /// - Throws: ``StrobeError/invalidPin(_:layout:)``, ``StrobeError/pinInUse(_:)``.
-    public func output(_ pin: Int, initial: Level = .low, pull: Pull? = nil) throws(StrobeError) -> OutputPin {
-        let (port, token) = try claim(pin, function: .output, pull: pull, initial: initial, token: nil)
-        return OutputPin(board: self, number: pin, port: port, token: token)
+    /// Valid GPIO numbers are `0..<pinCount`.
+    public var pinCount: Int { layout.pinCount }
+
+    /// "registers (/dev/gpiomem)", "registers (virtual bench)", …
+    public var backendDescription: String { "registers (\(access))" }
+
+    /// Claims `pin`: for an output, drives `initial` before selecting the output function so
+    /// the pin never glitches; then sets `pull`. Remembers the function and pull to restore.
+    public func claimLine(_ pin: Int, initial: Level?, pull: Pull?) throws(StrobeError) -> Claimed<RegisterLine> {
+        let port = try claimPort(pin, initial: initial, pull: pull, token: nil)
+        return Claimed(line: RegisterLine(port: port.0), token: port.1)
     }
 
-    /// Claims `pin` as an input with `pull`. Releasing it restores its previous function and pull.
-    /// - Throws: ``StrobeError/invalidPin(_:layout:)``, ``StrobeError/pinInUse(_:)``.
-    public func input(_ pin: Int, pull: Pull = .none) throws(StrobeError) -> InputPin {
-        let (port, token) = try claim(pin, function: .input, pull: pull, initial: nil, token: nil)
-        return InputPin(board: self, number: pin, port: port, token: token)
+    private func claimPort(_ pin: Int, initial: Level?, pull: Pull?, token: UInt64?) throws(StrobeError) -> (strobe_port, UInt64) {
+        try validate(pin)
+        let p = UInt32(pin)
+        var port = strobe_port()
+        let t = try claims.claim(pin, token: token) { () throws(StrobeError) -> SavedState in
+            let before = try stateUnchecked(pin)
+            _ = strobe_gpio_port(gpio, p, &port)
+            if let initial {
+                if initial.isHigh { strobe_port_set(port) } else { strobe_port_clear(port) }
+            }
+            let function: PinFunction = initial == nil ? .input : .output
+            try check(strobe_gpio_set_function(gpio, p, function.cValue), pin: pin, function: function)
+            if let pull { try check(strobe_gpio_set_pull(gpio, p, pull.cValue), pin: pin, function: function) }
+            return SavedState(function: before.function, pull: before.pull, pullChanged: pull != nil && pull != before.pull)
+        }
+        return (port, t)
     }
+
+    /// Gives `pin` back if `token`'s claim still holds it: restores its previous function and
+    /// pull unless `keepState`. A pull the hardware could not report (BCM2835) is left as it is:
+    /// there is nothing known to restore.
+    public func releaseLine(_ pin: Int, token: UInt64, keepState: Bool) {
+        claims.release(pin, token: token) { saved in
+            guard !keepState else { return }
+            let p = UInt32(pin)
+            _ = strobe_gpio_set_function(gpio, p, saved.function.cValue)
+            if saved.pullChanged, let pull = saved.pull { _ = strobe_gpio_set_pull(gpio, p, pull.cValue) }
+        }
+    }
+
+    /// One store of the pin's mask to GPSETn / RIO OUT SET.
+    @inlinable @inline(__always)
+    public static func set(_ line: RegisterLine) { strobe_port_set(line.port) }
+    /// One store of the pin's mask to GPCLRn / RIO OUT CLR.
+    @inlinable @inline(__always)
+    public static func clear(_ line: RegisterLine) { strobe_port_clear(line.port) }
+    /// RP1: one store to RIO OUT XOR; BCM: a GPLEVn load and a store.
+    @inlinable @inline(__always)
+    public static func toggle(_ line: RegisterLine) { strobe_port_toggle(line.port) }
+    /// One load of GPLEVn / RIO SYNC_IN.
+    @inlinable @inline(__always)
+    public static func read(_ line: RegisterLine) -> Bool { strobe_port_read(line.port) }
 
     /// Claims several outputs of one 32-pin bank for mask writes (one store sets or clears many).
     /// - Throws: ``StrobeError/invalidArgument(_:)`` when the pins span two banks or are empty.
@@ -146,14 +179,14 @@ public final class Board: @unchecked Sendable {
         var token: UInt64? = nil
         do {
             for pin in pins {
-                let (p, t) = try claim(pin, function: .output, pull: nil, initial: initial, token: token)
+                let (p, t) = try claimPort(pin, initial: initial, pull: nil, token: token)
                 port = p
                 token = t
                 claimed.append(pin)
                 mask |= port.mask
             }
         } catch {
-            for pin in claimed { release(pin, token: token!, keepState: false) }
+            for pin in claimed { releaseLine(pin, token: token!, keepState: false) }
             throw error
         }
         port.mask = mask
@@ -161,49 +194,12 @@ public final class Board: @unchecked Sendable {
     }
 
     /// The pins claimed in this process, in ascending order.
-    public var claimedPins: [Int] { claims.withLock { $0.pins.keys.sorted() } }
-
-    /// Claims `pin`, under `token` when given (a group shares one), else a new one.
-    private func claim(_ pin: Int, function: PinFunction, pull: Pull?, initial: Level?, token: UInt64?) throws(StrobeError) -> (strobe_port, UInt64) {
-        try validate(pin)
-        let p = UInt32(pin)
-        return try claims.withLock { (table: inout ClaimTable) throws(StrobeError) -> (strobe_port, UInt64) in
-            if table.pins[pin] != nil { throw .pinInUse(pin) }
-            let before = try stateUnchecked(pin)
-            var port = strobe_port()
-            _ = strobe_gpio_port(gpio, p, &port)
-            if let initial {
-                if initial.isHigh { strobe_port_set(port) } else { strobe_port_clear(port) }
-            }
-            try check(strobe_gpio_set_function(gpio, p, function.cValue), pin: pin, function: function)
-            if let pull { try check(strobe_gpio_set_pull(gpio, p, pull.cValue), pin: pin, function: function) }
-            let t = token ?? table.nextToken
-            if token == nil { table.nextToken += 1 }
-            table.pins[pin] = SavedState(function: before.function, pull: before.pull, pullChanged: pull != nil && pull != before.pull, token: t)
-            return (port, t)
-        }
-    }
-
-    /// Gives `pin` back if `token`'s claim still holds it: restores its previous function and
-    /// pull unless `keepState`.
-    func release(_ pin: Int, token: UInt64, keepState: Bool) {
-        claims.withLock { table in
-            guard let saved = table.pins[pin], saved.token == token else { return }
-            table.pins[pin] = nil
-            guard !keepState else { return }
-            let p = UInt32(pin)
-            _ = strobe_gpio_set_function(gpio, p, saved.function.cValue)
-            // A pull the hardware could not report (BCM2835) is left as it is: there is
-            // nothing known to restore.
-            if saved.pullChanged, let pull = saved.pull { _ = strobe_gpio_set_pull(gpio, p, pull.cValue) }
-        }
-    }
+    public var claimedPins: [Int] { claims.all.map(\.pin) }
 
     /// Releases every claimed pin, restoring each one's previous state. Handles still held
     /// afterwards no longer own their pins.
     public func releaseAll() {
-        let held = claims.withLock { $0.pins.map { ($0.key, $0.value.token) } }
-        for (pin, token) in held { release(pin, token: token, keepState: false) }
+        for (pin, token) in claims.all { releaseLine(pin, token: token, keepState: false) }
     }
 
     // MARK: Direct register operations (for pins nobody claimed)
@@ -251,7 +247,7 @@ public final class Board: @unchecked Sendable {
         (0..<layout.pinCount).compactMap { try? stateUnchecked($0) }
     }
 
-    private func stateUnchecked(_ pin: Int) throws(StrobeError) -> PinState {
+    func stateUnchecked(_ pin: Int) throws(StrobeError) -> PinState {
         var s = strobe_pin_state()
         try check(strobe_gpio_pin_state(gpio, UInt32(pin), &s), pin: pin, function: nil)
         var pull = Pull(cValue: s.pull)
@@ -282,7 +278,7 @@ public final class Board: @unchecked Sendable {
     }
 
     private func unclaimed(_ pin: Int) throws(StrobeError) {
-        if claims.withLock({ $0.pins[pin] != nil }) { throw .pinInUse(pin) }
+        if claims.isClaimed(pin) { throw .pinInUse(pin) }
     }
 
     private func check(_ rc: Int32, pin: Int, function: PinFunction?) throws(StrobeError) {

@@ -1,93 +1,98 @@
 public import CStrobe
 
-/// One claim on the board's pin table; giving it up (deinit) releases the pins, restoring their
-/// previous function and pull unless `keepsState`. Pin handles hold one, so release logic lives
-/// in one place.
-struct Claim: ~Copyable {
-    let board: Board
+/// One claim on a controller's pin table; giving it up (deinit) releases the pins, restoring
+/// their previous state unless `keepsState`. Pin handles hold one, so the release logic lives in
+/// one place.
+struct Claim<Controller: GPIOController>: ~Copyable {
+    let controller: Controller
     let pins: [Int]
     let token: UInt64
     var keepsState = false
 
-    init(board: Board, pins: [Int], token: UInt64) {
-        self.board = board
+    init(controller: Controller, pins: [Int], token: UInt64) {
+        self.controller = controller
         self.pins = pins
         self.token = token
     }
 
-    deinit { for pin in pins { board.release(pin, token: token, keepState: keepsState) } }
+    deinit { for pin in pins { controller.releaseLine(pin, token: token, keepState: keepsState) } }
 }
 
-/// A pin claimed as an output. One owner at a time; dropping it restores the pin's previous
-/// function and pull (``keep()`` leaves the pin as it is instead).
+/// A pin claimed as an output, on any backend. One owner at a time; dropping it gives the pin
+/// back and restores its previous function and pull where the backend can (``keep()`` leaves it
+/// as it is instead).
 ///
-/// The hot path — ``set()``, ``clear()``, ``write(_:)`` — is `@inlinable` down to the C core's
-/// `static inline` accessors: each call is one store to GPSETn/GPCLRn (BCM) or to the SYS_RIO
-/// OUT SET/CLR alias (RP1), with the register address and mask held in the handle.
+/// The hot path — ``set()``, ``clear()``, ``write(_:)`` — is `@inlinable` and specializes per
+/// backend: on a ``Board`` each call is one store to GPSETn/GPCLRn (BCM) or to the SYS_RIO OUT
+/// SET/CLR alias (RP1); on a ``GpiodChip`` one `GPIO_V2_LINE_SET_VALUES` ioctl; on ``SysfsGPIO``
+/// one `pwrite` of the value file.
 ///
-/// Sendable: every operation is a single store to a write-1-to-set/clear or atomic-alias
-/// register (toggle on BCM is a read then a store), so handles may move between threads.
-public struct OutputPin: ~Copyable, @unchecked Sendable {
-    /// The GPIO number.
+/// Sendable: register writes are single stores to write-1-to-set/clear or atomic-alias
+/// registers, and the kernel serializes ioctls and writes, so a handle may move between threads.
+public struct OutputPin<Controller: GPIOController>: ~Copyable, @unchecked Sendable {
+    /// The GPIO number (line offset).
     public let number: Int
-    @usableFromInline let port: strobe_port
-    var claim: Claim
+    /// The backend's handle for this line.
+    public let line: Controller.Line
+    var claim: Claim<Controller>
 
-    init(board: Board, number: Int, port: strobe_port, token: UInt64) {
+    init(controller: Controller, number: Int, claimed: Claimed<Controller.Line>) {
         self.number = number
-        self.port = port
-        self.claim = Claim(board: board, pins: [number], token: token)
+        self.line = claimed.line
+        self.claim = Claim(controller: controller, pins: [number], token: claimed.token)
     }
 
-    /// Drives the pin high: one store to GPSETn / RIO OUT SET.
+    /// Drives the pin high.
     @inlinable @inline(__always)
-    public func set() { strobe_port_set(port) }
+    public func set() { Controller.set(line) }
 
-    /// Drives the pin low: one store to GPCLRn / RIO OUT CLR.
+    /// Drives the pin low.
     @inlinable @inline(__always)
-    public func clear() { strobe_port_clear(port) }
+    public func clear() { Controller.clear(line) }
 
-    /// Drives the pin to `level`: one store.
+    /// Drives the pin to `level`.
     @inlinable @inline(__always)
     public func write(_ level: Level) {
-        if level.isHigh { strobe_port_set(port) } else { strobe_port_clear(port) }
+        if level.isHigh { Controller.set(line) } else { Controller.clear(line) }
     }
 
-    /// Inverts the pin: one store to the RP1 XOR alias; on BCM a GPLEVn read and a store.
+    /// Inverts the pin (RP1: one store to the XOR alias; BCM: a level read and a store).
     @inlinable @inline(__always)
-    public func toggle() { strobe_port_toggle(port) }
+    public func toggle() { Controller.toggle(line) }
 
-    /// The level on the pin (GPLEVn / RIO SYNC_IN). On RP1 a read costs ~0.3 µs over PCIe.
+    /// The level on the pin.
     @inlinable @inline(__always)
-    public func read() -> Level { Level(strobe_port_read(port)) }
+    public func read() -> Level { Level(Controller.read(line)) }
 
-    /// Gives the pin back and leaves it as it is now (an output at its current level).
+    /// Gives the pin back and leaves it as it is now (where the backend can: libgpiod v1 lines
+    /// return to the kernel, which may reset them).
     public consuming func keep() { claim.keepsState = true }
 
-    /// Gives the pin back, restoring its previous function and pull (the same as dropping it).
+    /// Gives the pin back, restoring its previous state (the same as dropping it).
     public consuming func release() {}
 }
 
-/// A pin claimed as an input. Dropping it restores the pin's previous function and pull.
-public struct InputPin: ~Copyable, @unchecked Sendable {
-    /// The GPIO number.
+/// A pin claimed as an input, on any backend. Dropping it restores its previous function and pull.
+public struct InputPin<Controller: GPIOController>: ~Copyable, @unchecked Sendable {
+    /// The GPIO number (line offset).
     public let number: Int
-    @usableFromInline let port: strobe_port
-    var claim: Claim
+    /// The backend's handle for this line.
+    public let line: Controller.Line
+    var claim: Claim<Controller>
 
-    init(board: Board, number: Int, port: strobe_port, token: UInt64) {
+    init(controller: Controller, number: Int, claimed: Claimed<Controller.Line>) {
         self.number = number
-        self.port = port
-        self.claim = Claim(board: board, pins: [number], token: token)
+        self.line = claimed.line
+        self.claim = Claim(controller: controller, pins: [number], token: claimed.token)
     }
 
-    /// The level on the pin: one load of GPLEVn / RIO SYNC_IN.
+    /// The level on the pin (one load of GPLEVn / RIO SYNC_IN, one ioctl, or one `pread`).
     @inlinable @inline(__always)
-    public func read() -> Level { Level(strobe_port_read(port)) }
+    public func read() -> Level { Level(Controller.read(line)) }
 
     /// `true` when the pin reads high.
     @inlinable @inline(__always)
-    public var isHigh: Bool { strobe_port_read(port) }
+    public var isHigh: Bool { Controller.read(line) }
 
     /// Gives the pin back and leaves it configured as an input with its pull.
     public consuming func keep() { claim.keepsState = true }
@@ -96,7 +101,8 @@ public struct InputPin: ~Copyable, @unchecked Sendable {
     public consuming func release() {}
 }
 
-/// Outputs of one 32-pin bank written together: one store sets or clears any subset.
+/// Outputs of one 32-pin bank of a register block, written together: one store sets or clears
+/// any subset.
 ///
 /// Masks use GPIO bit positions within the bank (bit n is GPIO n for bank 0, GPIO 32+n for
 /// bank 1); bits of pins outside the group are ignored, so the group never touches pins it
@@ -107,12 +113,12 @@ public struct OutputGroup: ~Copyable, @unchecked Sendable {
     /// The group's pins as a bank mask.
     public var mask: UInt32 { port.mask }
     @usableFromInline let port: strobe_port
-    var claim: Claim
+    var claim: Claim<Board>
 
     init(board: Board, pins: [Int], port: strobe_port, token: UInt64) {
         self.pins = pins
         self.port = port
-        self.claim = Claim(board: board, pins: pins, token: token)
+        self.claim = Claim(controller: board, pins: pins, token: token)
     }
 
     /// Drives high every group pin whose bit is set in `bits`: one store.
@@ -138,15 +144,25 @@ public struct OutputGroup: ~Copyable, @unchecked Sendable {
     public consuming func keep() { claim.keepsState = true }
 }
 
-extension OutputPin {
-    /// The registers and mask that drive this pin, for handing to C code (e.g. a C loop that
-    /// calls `strobe_port_set`). Valid while this handle is alive.
-    @inlinable
-    public var registerPort: strobe_port { port }
+/// The register backend's line: the registers and mask that drive one pin.
+public struct RegisterLine: @unchecked Sendable {
+    // Sendable: the pointers address the board's mapping, which the claim keeps alive, and every
+    // access through them is a single load or store.
+    /// The C core's port (set/clear/level registers and mask), for handing to C code.
+    public let port: strobe_port
+
+    @usableFromInline
+    init(port: strobe_port) { self.port = port }
 }
 
-extension InputPin {
-    /// The registers and mask of this pin, for handing to C code. Valid while this handle is alive.
+extension OutputPin where Controller == Board {
+    /// The registers and mask that drive this pin, for C code that calls `strobe_port_set`.
     @inlinable
-    public var registerPort: strobe_port { port }
+    public var registerPort: strobe_port { line.port }
+}
+
+extension InputPin where Controller == Board {
+    /// The registers and mask of this pin, for C code.
+    @inlinable
+    public var registerPort: strobe_port { line.port }
 }

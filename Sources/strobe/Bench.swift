@@ -6,7 +6,7 @@ import Strobe
 /// The Swift side of the comparison: the loop a Swift user writes, over the public API.
 /// `@inline(never)` so each is one function to measure; the pin calls inside inline fully.
 @inline(never)
-func swiftToggleLoop(_ pin: borrowing OutputPin, _ count: UInt64) {
+func swiftToggleLoop(_ pin: borrowing OutputPin<Board>, _ count: UInt64) {
     var i: UInt64 = 0
     while i < count {
         pin.set()
@@ -26,7 +26,7 @@ func swiftMaskLoop(_ group: borrowing OutputGroup, _ mask: UInt32, _ count: UInt
 }
 
 @inline(never)
-func swiftReadLoop(_ pin: borrowing OutputPin, _ count: UInt64) -> UInt64 {
+func swiftReadLoop(_ pin: borrowing OutputPin<Board>, _ count: UInt64) -> UInt64 {
     var high: UInt64 = 0
     var i: UInt64 = 0
     while i < count {

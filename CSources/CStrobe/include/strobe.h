@@ -14,5 +14,7 @@
 #include "strobe_pins.h"
 #include "strobe_vbench.h"
 #include "strobe_bench.h"
+#include "strobe_events.h"
+#include "strobe_sysfs.h"
 
 #endif /* STROBE_H */

@@ -67,6 +67,20 @@ uint64_t strobe_vbench_store_count(strobe_vbench *bench);
 size_t strobe_vbench_event_count(strobe_vbench *bench);
 /** Copy recorded change `index` into `*event`. Returns 0 or -ERANGE. */
 int strobe_vbench_event_at(strobe_vbench *bench, size_t index, strobe_vbench_event *event);
+/**
+ * An eventfd that becomes readable whenever a change is recorded (each change adds 1 to its
+ * counter). Event monitors poll it; they read it to reset it. Owned by the bench.
+ */
+int strobe_vbench_notify_fd(strobe_vbench *bench);
+/** Bumped whenever the change log is cleared or reloaded. */
+uint64_t strobe_vbench_generation(strobe_vbench *bench);
+/**
+ * Copy up to `cap` recorded changes of `pin` from position `*cursor` of the change log into
+ * `out`, advancing `*cursor`. When the log was cleared since (`*generation` differs) reading
+ * starts again from its beginning. Returns the number copied.
+ */
+size_t strobe_vbench_events_since(strobe_vbench *bench, uint64_t *generation, size_t *cursor, unsigned pin,
+                                  strobe_vbench_event *out, size_t cap);
 /** Forget recorded changes (the current levels stay the VCD's initial values). */
 void strobe_vbench_clear_events(strobe_vbench *bench);
 /**

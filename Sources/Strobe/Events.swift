@@ -1,0 +1,271 @@
+import CStrobe
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which edges to report.
+public enum Edge: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// Low to high.
+    case rising
+    /// High to low.
+    case falling
+    /// Both.
+    case both
+
+    /// "rising", "falling" or "both".
+    public var description: String { rawValue }
+
+    var cValue: Int32 {
+        switch self {
+        case .rising: Int32(STROBE_EDGE_RISING.rawValue)
+        case .falling: Int32(STROBE_EDGE_FALLING.rawValue)
+        case .both: Int32(STROBE_EDGE_BOTH.rawValue)
+        }
+    }
+
+    func admits(rising: Bool) -> Bool { self == .both || (self == .rising) == rising }
+}
+
+/// One edge on one pin.
+public struct EdgeEvent: Sendable, Hashable, CustomStringConvertible {
+    /// The GPIO number.
+    public var pin: Int
+    /// `true` for low-to-high.
+    public var rising: Bool
+    /// When it happened, in ns: CLOCK_MONOTONIC for hardware (the kernel's own timestamp for
+    /// libgpiod), virtual time on the virtual bench.
+    public var timestamp: UInt64
+
+    /// Makes an event.
+    public init(pin: Int, rising: Bool, timestamp: UInt64) {
+        self.pin = pin
+        self.rising = rising
+        self.timestamp = timestamp
+    }
+
+    /// "GPIO17 rising  at 1.250000000 s".
+    public var description: String {
+        let s = timestamp / 1_000_000_000, ns = timestamp % 1_000_000_000
+        let frac = String(ns)
+        return "GPIO\(pin) \(rising ? "rising " : "falling") at \(s).\(String(repeating: "0", count: 9 - frac.count))\(frac) s"
+    }
+}
+
+/// The debounce rule: an edge is reported unless it comes within `bounce` of the last reported
+/// edge, or would report the level already reported (a rising edge after a rising edge).
+/// Deterministic: it looks only at the events' own timestamps, so on the virtual bench it
+/// filters in virtual time.
+public struct Debouncer: Sendable {
+    /// The bounce time in ns.
+    public let bounce: UInt64
+    private var lastTime: UInt64?
+    private var lastRising: Bool?
+
+    /// A debouncer that drops edges within `bounce` of the last reported one.
+    public init(bounce: Duration) {
+        let (s, atto) = bounce.components
+        self.bounce = UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, atto) / 1_000_000_000)
+    }
+
+    /// Whether to report `event`; remembers it when so.
+    public mutating func accept(_ event: EdgeEvent) -> Bool {
+        if let lastRising, lastRising == event.rising { return false }
+        if let lastTime, bounce > 0, event.timestamp &- lastTime < bounce { return false }
+        lastTime = event.timestamp
+        lastRising = event.rising
+        return true
+    }
+}
+
+/// Where edge events come from: a file descriptor to wait on (nil: poll on a timer), and a
+/// non-blocking read of what arrived. Each backend has one; it claims its pin until closed.
+public protocol EdgeSource: AnyObject, Sendable {
+    /// The pin it watches.
+    var pin: Int { get }
+    /// A descriptor that becomes readable (POLLIN) or has urgent data (POLLPRI) when events
+    /// are waiting; nil to be polled every ``pollInterval``.
+    var fileDescriptor: Int32? { get }
+    /// How often to call ``drain()`` when there is no descriptor.
+    var pollInterval: Duration { get }
+    /// Reads every event waiting, without blocking.
+    func drain() -> [EdgeEvent]
+    /// Stops watching and gives the pin back.
+    func close()
+}
+
+/// Watches one pin on a thread of its own and reports debounced edges to an `AsyncStream` and a
+/// callback. Stop it with ``stop()`` (or let it go out of use: it stops in `deinit`).
+public final class EdgeMonitor: @unchecked Sendable {
+    // Sendable: the mutable state is the atomic flag and the debouncer, which only the monitor
+    // thread touches until it has been joined.
+
+    /// The pin watched.
+    public var pin: Int { source.pin }
+    /// Reported edges, in order. One consumer; ends when the monitor stops.
+    public let events: AsyncStream<EdgeEvent>
+
+    private let source: any EdgeSource
+    private let edge: Edge
+    private var debouncer: Debouncer
+    private let onEdge: (@Sendable (EdgeEvent) -> Void)?
+    private let continuation: AsyncStream<EdgeEvent>.Continuation
+    private let stopping = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+    private var thread: pthread_t?
+
+    init(source: any EdgeSource, edge: Edge, bounce: Duration, onEdge: (@Sendable (EdgeEvent) -> Void)?) {
+        self.source = source
+        self.edge = edge
+        self.debouncer = Debouncer(bounce: bounce)
+        self.onEdge = onEdge
+        (events, continuation) = AsyncStream.makeStream(of: EdgeEvent.self, bufferingPolicy: .unbounded)
+        thread = startThread { [unowned self] in self.run() }
+    }
+
+    deinit { stop() }
+
+    private func run() {
+        while !stopping.load(ordering: .acquiring) {
+            if let fd = source.fileDescriptor {
+                var p = pollfd(fd: fd, events: Int16(POLLIN | POLLPRI), revents: 0)
+                _ = poll(&p, 1, 50)
+            } else {
+                let (s, atto) = source.pollInterval.components
+                var ts = timespec(tv_sec: Int(s), tv_nsec: Int(atto / 1_000_000_000))
+                nanosleep(&ts, nil)
+            }
+            deliver(source.drain())
+        }
+    }
+
+    private func deliver(_ batch: [EdgeEvent]) {
+        for e in batch where edge.admits(rising: e.rising) && debouncer.accept(e) {
+            onEdge?(e)
+            continuation.yield(e)
+        }
+    }
+
+    /// Stops the thread, reports whatever had arrived up to now, ends ``events`` and gives the
+    /// pin back. Safe to call more than once.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        stopping.store(true, ordering: .releasing)
+        if let thread { pthread_join(thread, nil) }
+        deliver(source.drain())
+        continuation.finish()
+        source.close()
+    }
+}
+
+/// Starts a joinable pthread running `body`.
+func startThread(_ body: @escaping () -> Void) -> pthread_t? {
+    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+    let box = Unmanaged.passRetained(Box(body))
+    var tid = pthread_t()
+    let rc = pthread_create(&tid, nil, { raw in
+        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+        box.body()
+        return nil
+    }, box.toOpaque())
+    if rc != 0 { box.release(); return nil }
+    return tid
+}
+
+// MARK: - Register and virtual-bench sources
+
+/// Edges of a pin on the virtual bench, from the bench's change log: exact, in virtual time.
+final class BenchEdgeSource: EdgeSource, @unchecked Sendable {
+    // Sendable: cursor and generation are touched by the monitor thread, and by stop() only
+    // after that thread has been joined.
+    let pin: Int
+    let board: Board
+    let bench: VirtualBench
+    let token: UInt64
+    var cursor = 0
+    var generation: UInt64
+    var fileDescriptor: Int32? { strobe_vbench_notify_fd(bench.handle) }
+    var pollInterval: Duration { .milliseconds(50) }
+
+    init(board: Board, bench: VirtualBench, pin: Int, token: UInt64) {
+        self.board = board
+        self.bench = bench
+        self.pin = pin
+        self.token = token
+        generation = strobe_vbench_generation(bench.handle)
+        cursor = strobe_vbench_event_count(bench.handle)  // only what happens from now on
+    }
+
+    func drain() -> [EdgeEvent] {
+        var counter: UInt64 = 0
+        _ = read(strobe_vbench_notify_fd(bench.handle), &counter, 8)  // reset the eventfd
+        var out: [EdgeEvent] = []
+        var buffer = [strobe_vbench_event](repeating: strobe_vbench_event(), count: 256)
+        while true {
+            let n = strobe_vbench_events_since(bench.handle, &generation, &cursor, UInt32(pin), &buffer, buffer.count)
+            for e in buffer.prefix(n) { out.append(EdgeEvent(pin: pin, rising: e.level != 0, timestamp: e.time_ns)) }
+            if n < buffer.count { break }
+        }
+        return out
+    }
+
+    func close() { board.releaseLine(pin, token: token, keepState: false) }
+}
+
+/// Edges of a pin on the hardware register block, from the event-detect status registers
+/// (GPEDSn), polled: edges between two polls collapse into one, and the timestamp is the poll's.
+final class RegisterEdgeSource: EdgeSource, @unchecked Sendable {
+    // Sendable: `level` is touched by the monitor thread, and by stop() after the join.
+    let pin: Int
+    let board: Board
+    let token: UInt64
+    let pollInterval: Duration
+    var fileDescriptor: Int32? { nil }
+    private var level: Bool
+
+    init(board: Board, pin: Int, token: UInt64, pollInterval: Duration) {
+        self.board = board
+        self.pin = pin
+        self.token = token
+        self.pollInterval = pollInterval
+        level = (try? board.read(pin))?.isHigh ?? false
+    }
+
+    func drain() -> [EdgeEvent] {
+        let bit = UInt32(1) << UInt32(pin % 32)
+        let seen = strobe_gpio_take_events(board.gpio, UInt32(pin / 32), bit)
+        let now = (try? board.read(pin))?.isHigh ?? level
+        defer { level = now }
+        guard seen != 0 || now != level else { return [] }
+        let t = strobe_monotonic_ns()
+        // The latch says an edge happened; the level says which way it ended. A pulse that came
+        // and went between two polls shows as the pair of edges it was.
+        if now == level { return [EdgeEvent(pin: pin, rising: !now, timestamp: t), EdgeEvent(pin: pin, rising: now, timestamp: t)] }
+        return [EdgeEvent(pin: pin, rising: now, timestamp: t)]
+    }
+
+    func close() {
+        _ = strobe_gpio_enable_edges(board.gpio, UInt32(pin), Int32(STROBE_EDGE_NONE.rawValue))
+        board.releaseLine(pin, token: token, keepState: false)
+    }
+}
+
+extension Board {
+    /// Edge events of `pin`: on the virtual bench from its change log (exact, virtual time);
+    /// on hardware from the event-detect registers, polled every millisecond (BCM only; for
+    /// interrupt-driven events use ``GpiodChip``).
+    public func edgeSource(pin: Int, edge: Edge, pull: Pull?) throws(StrobeError) -> any EdgeSource {
+        let claimed = try claimLine(pin, initial: nil, pull: pull)
+        if let bench { return BenchEdgeSource(board: self, bench: bench, pin: pin, token: claimed.token) }
+        return try registerEdgeSource(pin: pin, edge: edge, token: claimed.token, pollInterval: .milliseconds(1))
+    }
+
+    func registerEdgeSource(pin: Int, edge: Edge, token: UInt64, pollInterval: Duration) throws(StrobeError) -> RegisterEdgeSource {
+        let rc = strobe_gpio_enable_edges(gpio, UInt32(pin), edge.cValue)
+        if rc != 0 {
+            releaseLine(pin, token: token, keepState: false)
+            throw .invalidArgument("\(layout) register event detection is not available (RP1 keeps edge latches elsewhere); use the libgpiod backend for events on a Pi 5")
+        }
+        return RegisterEdgeSource(board: self, pin: pin, token: token, pollInterval: pollInterval)
+    }
+}
