@@ -53,24 +53,28 @@ public struct EdgeEvent: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The debounce rule: an edge is reported unless it comes within `bounce` of the last reported
-/// edge, or would report the level already reported (a rising edge after a rising edge).
-/// Deterministic: it looks only at the events' own timestamps, so on the virtual bench it
-/// filters in virtual time.
+/// edge, or — when both directions are watched — would report the level already reported (a
+/// rising edge after a rising edge). Deterministic: it looks only at the events' own
+/// timestamps, so on the virtual bench it filters in virtual time.
 public struct Debouncer: Sendable {
     /// The bounce time in ns.
     public let bounce: UInt64
+    /// Whether consecutive edges must alternate (true when watching both directions).
+    public let alternates: Bool
     private var lastTime: UInt64?
     private var lastRising: Bool?
 
-    /// A debouncer that drops edges within `bounce` of the last reported one.
-    public init(bounce: Duration) {
+    /// A debouncer that drops edges within `bounce` of the last reported one, and repeats of
+    /// the last reported direction when `alternates`.
+    public init(bounce: Duration, alternates: Bool = true) {
         let (s, atto) = bounce.components
         self.bounce = UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, atto) / 1_000_000_000)
+        self.alternates = alternates
     }
 
     /// Whether to report `event`; remembers it when so.
     public mutating func accept(_ event: EdgeEvent) -> Bool {
-        if let lastRising, lastRising == event.rising { return false }
+        if alternates, let lastRising, lastRising == event.rising { return false }
         if let lastTime, bounce > 0, event.timestamp &- lastTime < bounce { return false }
         lastTime = event.timestamp
         lastRising = event.rising
@@ -117,7 +121,7 @@ public final class EdgeMonitor: @unchecked Sendable {
     init(source: any EdgeSource, edge: Edge, bounce: Duration, onEdge: (@Sendable (EdgeEvent) -> Void)?) {
         self.source = source
         self.edge = edge
-        self.debouncer = Debouncer(bounce: bounce)
+        self.debouncer = Debouncer(bounce: bounce, alternates: edge == .both)
         self.onEdge = onEdge
         (events, continuation) = AsyncStream.makeStream(of: EdgeEvent.self, bufferingPolicy: .unbounded)
         thread = startThread { [unowned self] in self.run() }

@@ -230,3 +230,31 @@ struct CLIFileBackedTests {
         #expect(w[(0x2_0048 + 0x3000) / 4] == 1 << 7, "pad CLR alias: output disable")
     }
 }
+
+@Suite("strobe monitor")
+struct MonitorCLITests {
+    @Test("monitor --virtual shows the debounced edges a stimulus drives")
+    func debounced() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let r = try runStrobe(["monitor", "17", "--virtual", "bcm2711", "--fresh", "--virtual-state", dir.path + "/s",
+                               "--pull", "up", "--bounce", "5ms",
+                               "--stimulus", "0@1ms 1@1.2ms 0@1.4ms 1@1.5ms 0@2ms 1@30ms 0@30.5ms 1@31ms"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "GPIO17 falling at 0.001000000 s\nGPIO17 rising  at 0.030000000 s\n")
+        let all = try runStrobe(["monitor", "17", "--virtual", "bcm2711", "--fresh", "--virtual-state", dir.path + "/s",
+                                 "--pull", "up", "--stimulus", "0@1ms 1@1.2ms"])
+        #expect(all.stdout == "GPIO17 falling at 0.001000000 s\nGPIO17 rising  at 0.001200000 s\n", "no bounce: every edge")
+        let rising = try runStrobe(["monitor", "17", "--virtual", "rp1", "--fresh", "--virtual-state", dir.path + "/r",
+                                    "--edge", "rising", "--stimulus", "1@10us,0@20us,1@30us"])
+        #expect(rising.stdout == "GPIO17 rising  at 0.000010000 s\nGPIO17 rising  at 0.000030000 s\n")
+    }
+
+    @Test("monitor refuses a stimulus off the bench and bad stimuli")
+    func badArguments() throws {
+        var r = try runStrobe(["monitor", "17", "--stimulus", "1@1ms"])
+        #expect(r.status != 0 && r.stderr.contains("--stimulus needs --virtual"))
+        r = try runStrobe(["monitor", "17", "--virtual", "rp1", "--stimulus", "1@2ms 0@1ms"])
+        #expect(r.status != 0 && r.stderr.contains("--stimulus"), "times must not go backwards")
+    }
+}
