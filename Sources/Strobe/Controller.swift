@@ -26,8 +26,8 @@ public protocol GPIOController: AnyObject, Sendable {
     func releaseLine(_ pin: Int, token: UInt64, keepState: Bool)
     /// Opens an edge-event source for `pin` (it claims the pin until closed).
     func edgeSource(pin: Int, edge: Edge, pull: Pull?) throws(StrobeError) -> any EdgeSource
-    /// What the backend can tell about `pin` without claiming it.
-    func state(of pin: Int) throws(StrobeError) -> PinState
+    /// Releases every pin claimed in this process, restoring what can be restored.
+    func releaseAll()
 
     /// Drives the line high.
     static func set(_ line: Line)
@@ -56,8 +56,8 @@ public struct Claimed<Line: Sendable>: Sendable {
 extension GPIOController {
     /// Claims `pin` as an output, driving `initial` before it becomes an output.
     /// Dropping the pin gives it back (see ``GPIOController/releaseLine(_:token:keepState:)``).
-    /// - Throws: ``StrobeError/invalidPin(_:layout:)`` / ``StrobeError/invalidLine(_:backend:count:)``,
-    ///   ``StrobeError/pinInUse(_:)``, ``StrobeError/lineBusy(_:backend:detail:)``.
+    /// - Throws: ``StrobeError/invalidPin(_:layout:)`` or ``StrobeError/invalidLine(_:chip:count:)``,
+    ///   ``StrobeError/pinInUse(_:)``, ``StrobeError/lineBusy(_:detail:)``.
     public func output(_ pin: Int, initial: Level = .low, pull: Pull? = nil) throws(StrobeError) -> OutputPin<Self> {
         let claimed = try claimLine(pin, initial: initial, pull: pull)
         return OutputPin(controller: self, number: pin, claimed: claimed)

@@ -6,6 +6,12 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidPin(Int, layout: Layout)
     /// The pin is already claimed by another handle in this process.
     case pinInUse(Int)
+    /// The line number does not exist on this GPIO chip (kernel backends).
+    case invalidLine(Int, chip: String, count: Int)
+    /// The kernel or another process holds the line.
+    case lineBusy(Int, detail: String)
+    /// The backend cannot do what was asked (a pull through sysfs, keeping a libgpiod line…).
+    case unsupported(String)
     /// The layout has no such function for this pin (a reserved ALT, a0–a8 out of range on RP1…).
     case unsupportedFunction(PinFunction, pin: Int, layout: Layout)
     /// This machine is not a Raspberry Pi (or one Strobe does not know).
@@ -28,6 +34,12 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "GPIO \(pin) does not exist on \(layout): valid pins are 0–\(layout.pinCount - 1)"
         case .pinInUse(let pin):
             return "GPIO \(pin) is already claimed in this process; release the other handle first"
+        case .invalidLine(let line, let chip, let count):
+            return "GPIO \(line) does not exist on \(chip): valid lines are 0–\(count - 1)"
+        case .lineBusy(let line, let detail):
+            return "GPIO \(line) is busy: \(detail)"
+        case .unsupported(let text):
+            return text
         case .unsupportedFunction(let function, let pin, let layout):
             switch (function, layout) {
             case (.alt(let n), .rp1) where n < 0 || n >= layout.altCount:

@@ -5,7 +5,7 @@ import Glibc
 import Musl
 #endif
 
-extension Board {
+extension GPIOController {
     /// Opt-in cleanup: on SIGINT or SIGTERM, release every claimed pin (restoring its previous
     /// function and pull), then exit with status 128 + signal number, as a shell expects.
     ///

@@ -1,0 +1,185 @@
+import CStrobe
+public import CStrobeGpiod
+import SystemPackage
+
+/// The character-device backend: GPIO lines through `/dev/gpiochipN` and libgpiod v1.6, the
+/// way the kernel wants user space to do it. Every set or read is one ioctl; the kernel knows
+/// who holds each line (consumer "strobe") and refuses lines others hold.
+public final class GpiodChip: GPIOController, @unchecked Sendable {
+    // Sendable: libgpiod's chip handle is only read after opening; requests are per-claim and
+    // the claim table is behind a mutex.
+
+    /// The chip's label, e.g. "pinctrl-bcm2835".
+    public let label: String
+    /// The chip's name, e.g. "gpiochip0".
+    public let name: String
+    /// Number of lines; valid pins are `0..<pinCount`.
+    public let pinCount: Int
+    let chip: OpaquePointer
+    let claims = ClaimTable<LineRequest>()
+
+    /// A libgpiod line request, released when its claim ends.
+    struct LineRequest: @unchecked Sendable {
+        // Sendable: the request is used by one claim and released exactly once.
+        let lines: OpaquePointer
+    }
+
+    /// "libgpiod (gpiochip0, pinctrl-bcm2835)".
+    public var backendDescription: String { "libgpiod (\(name), \(label))" }
+
+    /// Opens a chip by path ("/dev/gpiochip0"), name ("gpiochip0") or label
+    /// ("pinctrl-bcm2835"); `nil` opens the Raspberry Pi's GPIO controller (pinctrl-bcm2835,
+    /// pinctrl-bcm2711 or pinctrl-rp1).
+    /// - Throws: ``StrobeError/deviceMissing(path:)`` when there is no such chip,
+    ///   ``StrobeError/permissionDenied(path:)`` (join the `gpio` group).
+    public init(_ spec: String? = nil) throws(StrobeError) {
+        var handle: OpaquePointer?
+        let rc = strobe_gpiod_chip_open(spec, &handle)
+        let shown = spec ?? "the Raspberry Pi GPIO chip (pinctrl-bcm2835/bcm2711/rp1)"
+        guard rc == 0, let handle else {
+            switch Errno(rawValue: -rc) {
+            case .noSuchFileOrDirectory:
+                throw .unsupported("no GPIO chip \(shown): list them with `gpiodetect`, or use --virtual off a Pi")
+            case .permissionDenied, .notPermitted:
+                throw .unsupported("permission denied opening \(shown): add yourself to the gpio group (sudo usermod -aG gpio $USER, then log in again)")
+            case let errno:
+                throw .system(operation: "opening GPIO chip", path: shown, errno: errno)
+            }
+        }
+        chip = handle
+        label = String(cString: strobe_gpiod_chip_label(handle))
+        name = String(cString: strobe_gpiod_chip_name(handle))
+        pinCount = Int(strobe_gpiod_chip_num_lines(handle))
+    }
+
+    deinit {
+        releaseAll()
+        strobe_gpiod_chip_close(chip)
+    }
+
+    func validate(_ pin: Int) throws(StrobeError) {
+        guard pin >= 0, pin < pinCount else { throw .invalidLine(pin, chip: "\(name) (\(label))", count: pinCount) }
+    }
+
+    func bias(_ pull: Pull?) -> Int32 {
+        switch pull {
+        case nil: Int32(STROBE_GPIOD_BIAS_AS_IS.rawValue)
+        case .some(.none): Int32(STROBE_GPIOD_BIAS_DISABLE.rawValue)
+        case .some(.up): Int32(STROBE_GPIOD_BIAS_PULL_UP.rawValue)
+        case .some(.down): Int32(STROBE_GPIOD_BIAS_PULL_DOWN.rawValue)
+        }
+    }
+
+    /// Who holds `pin` (consumer name), or nil when it is free.
+    public func holder(of pin: Int) throws(StrobeError) -> String? {
+        try validate(pin)
+        var consumer = [CChar](repeating: 0, count: 64)
+        let rc = strobe_gpiod_line_in_use(chip, UInt32(pin), &consumer, consumer.count)
+        if rc < 0 { throw .system(operation: "reading line info of", path: "\(name) line \(pin)", errno: Errno(rawValue: -rc)) }
+        guard rc > 0 else { return nil }
+        let text = String(decoding: consumer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.isEmpty ? "an unnamed consumer" : "\"\(text)\""
+    }
+
+    func busy(_ pin: Int, _ rc: Int32) -> StrobeError {
+        let errno = Errno(rawValue: -rc)
+        if errno == .resourceBusy {
+            let who = (try? holder(of: pin)).flatMap { $0 } ?? "another user"
+            return .lineBusy(pin, detail: "\(name) line \(pin) is held by \(who) (the kernel or another process); release it there first")
+        }
+        return .system(operation: "requesting", path: "\(name) line \(pin)", errno: errno)
+    }
+
+    /// Requests the line as an output with `initial` (one ioctl that sets direction and value
+    /// together) or as an input, with `pull` as the kernel's bias flag.
+    public func claimLine(_ pin: Int, initial: Level?, pull: Pull?) throws(StrobeError) -> Claimed<GpiodLine> {
+        try validate(pin)
+        var request: OpaquePointer?
+        let token = try claims.claim(pin) { () throws(StrobeError) -> LineRequest in
+            var offset = UInt32(pin)
+            let rc: Int32
+            if let initial {
+                var value: Int32 = initial.isHigh ? 1 : 0
+                rc = strobe_gpiod_request_output(chip, &offset, &value, 1, bias(pull), &request)
+            } else {
+                rc = strobe_gpiod_request_input(chip, &offset, 1, bias(pull), &request)
+            }
+            guard rc == 0, let request else { throw busy(pin, rc) }
+            return LineRequest(lines: request)
+        }
+        return Claimed(line: GpiodLine(request: request!), token: token)
+    }
+
+    /// Releases the request. libgpiod v1 gives the line back to the kernel, whose pinctrl
+    /// driver decides what happens to it; `keepState` cannot change that.
+    public func releaseLine(_ pin: Int, token: UInt64, keepState: Bool) {
+        claims.release(pin, token: token) { saved in strobe_gpiod_release(saved.lines) }
+    }
+
+    /// Releases every line this process requested through this chip.
+    public func releaseAll() {
+        for (pin, token) in claims.all { releaseLine(pin, token: token, keepState: false) }
+    }
+
+    /// One GPIO_SET_LINE_VALUES ioctl.
+    @inlinable @inline(__always)
+    public static func set(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, 1) }
+    /// One GPIO_SET_LINE_VALUES ioctl.
+    @inlinable @inline(__always)
+    public static func clear(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, 0) }
+    /// A read (one ioctl) and a write (one ioctl).
+    @inlinable @inline(__always)
+    public static func toggle(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, strobe_gpiod_get(line.request, 0) == 1 ? 0 : 1) }
+    /// One GPIO_GET_LINE_VALUES ioctl.
+    @inlinable @inline(__always)
+    public static func read(_ line: GpiodLine) -> Bool { strobe_gpiod_get(line.request, 0) == 1 }
+
+    /// Edge events from the kernel: the line is requested for events, and each one carries the
+    /// kernel's own timestamp (CLOCK_MONOTONIC).
+    public func edgeSource(pin: Int, edge: Edge, pull: Pull?) throws(StrobeError) -> any EdgeSource {
+        try validate(pin)
+        var request: OpaquePointer?
+        let token = try claims.claim(pin) { () throws(StrobeError) -> LineRequest in
+            let rc = strobe_gpiod_request_events(chip, UInt32(pin), edge.cValue, bias(pull), &request)
+            guard rc == 0, let request else { throw busy(pin, rc) }
+            return LineRequest(lines: request)
+        }
+        return GpiodEdgeSource(chip: self, pin: pin, token: token, request: request!)
+    }
+}
+
+/// The libgpiod backend's line: one request of one line.
+public struct GpiodLine: @unchecked Sendable {
+    // Sendable: the kernel serializes ioctls on the request's file descriptor.
+    /// The C core's request handle (`strobe_gpiod_lines *`).
+    public let request: OpaquePointer
+}
+
+/// Kernel edge events of one line, read from the request's file descriptor.
+final class GpiodEdgeSource: EdgeSource, @unchecked Sendable {
+    // Sendable: reads happen on the monitor thread, and in stop() only after it was joined.
+    let pin: Int
+    let chip: GpiodChip
+    let token: UInt64
+    let request: OpaquePointer
+    var fileDescriptor: Int32? { strobe_gpiod_event_fd(request) }
+    var pollInterval: Duration { .milliseconds(50) }
+
+    init(chip: GpiodChip, pin: Int, token: UInt64, request: OpaquePointer) {
+        self.chip = chip
+        self.pin = pin
+        self.token = token
+        self.request = request
+    }
+
+    func drain() -> [EdgeEvent] {
+        var out: [EdgeEvent] = []
+        var ts: UInt64 = 0, offset: UInt32 = 0, rising: Int32 = 0
+        while strobe_gpiod_read_event(request, 0, &ts, &offset, &rising) == 1 {
+            out.append(EdgeEvent(pin: pin, rising: rising != 0, timestamp: ts))
+        }
+        return out
+    }
+
+    func close() { chip.releaseLine(pin, token: token, keepState: false) }
+}
