@@ -84,6 +84,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() throws {
+        try target.requireRegisters("bench")
         guard toggles > 0, rounds > 0 else { throw StrobeError.invalidArgument("--toggles and --rounds must be positive") }
         let board: Board
         let note: String

@@ -27,13 +27,24 @@ struct Blink: ParsableCommand {
     }
 
     func run() throws {
+        if target.backend != .registers {
+            try target.withController { controller in try blink(controller, bench: nil) }
+            return
+        }
         try target.withBoard { board in
-            let bench = board.bench
             let statePath = target.statePath
+            let bench = board.bench
             board.restoreOnTermination {
                 if let bench, let statePath { try? bench.saveState(to: statePath) }
             }
-            let out = try board.output(pin)
+            try blink(board, bench: bench)
+        }
+    }
+
+    func blink<C: GPIOController>(_ controller: C, bench: VirtualBench?) throws {
+        if bench == nil { controller.restoreOnTermination() }
+        do {
+            let out = try controller.output(pin)
             bench?.clearChanges()
             let half = 0.5 / hz
             let halfNs = UInt64(half * 1e9)
@@ -49,7 +60,7 @@ struct Blink: ParsableCommand {
                 n += 1
             }
             if let trace, let bench { try bench.writeVCD(to: trace, pins: [pin]) }
-            print("GPIO\(pin): \(n) blinks at \(hz) Hz")
+            print("GPIO\(pin): \(n) blinks at \(hz) Hz (\(controller.backendDescription))")
         }
     }
 }

@@ -12,6 +12,7 @@ struct Info: ParsableCommand {
     var pins: String?
 
     func run() throws {
+        try target.requireRegisters("info")
         if target.virtual == nil {
             // Say what board this is even when its registers can't be mapped, then the error.
             let info = try BoardInfo.detect(root: target.root)

@@ -68,15 +68,10 @@ struct Monitor: ParsableCommand {
     }
 
     func run() throws {
-        try target.withBoard { board in
-            let done = DispatchSemaphore(value: 0)
-            let limit = count
-            let seen = Counter()
-            let monitor = try board.monitor(pin, edge: edge, pull: pull, bounce: bounce.duration) { event in
-                print(event)
-                if let limit, seen.increment() == limit { done.signal() }
-            }
-            if let stimulus, let bench = board.bench {
+        if let stimulus {
+            try target.withBoard { board in
+                let monitor = try board.monitor(pin, edge: edge, pull: pull, bounce: bounce.duration) { print($0) }
+                guard let bench = board.bench else { return }
                 let start = bench.now
                 for step in stimulus.steps {
                     let target = start + step.at
@@ -84,13 +79,25 @@ struct Monitor: ParsableCommand {
                     try bench.drive(pin, to: step.level)
                 }
                 monitor.stop()
-                return
             }
-            board.restoreOnTermination()
-            let deadline: DispatchTime = timeout.map { .now() + .nanoseconds(Int($0.nanoseconds)) } ?? .distantFuture
-            _ = done.wait(timeout: deadline)
-            monitor.stop()
+            return
         }
+        try target.withController { controller in try watch(controller) }
+    }
+
+    /// Prints edges until --count, --timeout or a signal.
+    func watch<C: GPIOController>(_ controller: C) throws {
+        let done = DispatchSemaphore(value: 0)
+        let limit = count
+        let seen = Counter()
+        let monitor = try controller.monitor(pin, edge: edge, pull: pull, bounce: bounce.duration) { event in
+            print(event)
+            if let limit, seen.increment() == limit { done.signal() }
+        }
+        controller.restoreOnTermination()
+        let deadline: DispatchTime = timeout.map { .now() + .nanoseconds(Int($0.nanoseconds)) } ?? .distantFuture
+        _ = done.wait(timeout: deadline)
+        monitor.stop()
     }
 }
 

@@ -8,10 +8,21 @@ struct Get: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only 0 or 1.") var quiet = false
 
     func run() throws {
+        if target.backend != .registers {
+            // Like gpioget: the kernel backends read a line by requesting it as an input.
+            try target.withController { controller in try print(readLine(controller)) }
+            return
+        }
         try target.withBoard { board in
             let s = try board.state(of: pin)
             print(quiet ? s.level.description : describe(s))
         }
+    }
+
+    func readLine<C: GPIOController>(_ controller: C) throws -> String {
+        let input = try controller.input(pin, pull: .none)
+        let level = input.read()
+        return quiet ? level.description : "GPIO\(pin) = \(level) (input, \(controller.backendDescription))"
     }
 }
 
@@ -22,10 +33,22 @@ struct Set: ParsableCommand {
     @Argument(help: "Level: 1/0, high/low, on/off.") var level: Level
 
     func run() throws {
+        if target.backend != .registers {
+            try target.withController { controller in try print(drive(controller)) }
+            return
+        }
         try target.withBoard { board in
             try board.drive(pin, to: level)
             print(describe(try board.state(of: pin)))
         }
+    }
+
+    func drive<C: GPIOController>(_ controller: C) throws -> String {
+        let out = try controller.output(pin, initial: level)
+        let now = out.read()
+        out.keep()
+        let note = target.backend == .libgpiod ? "; libgpiod gives the line back to the kernel when strobe exits, which may reset it" : ""
+        return "GPIO\(pin) = \(now) (output, \(controller.backendDescription)\(note))"
     }
 }
 
@@ -35,6 +58,7 @@ struct Toggle: ParsableCommand {
     @Argument(help: "GPIO number.") var pin: Int
 
     func run() throws {
+        try target.requireRegisters("toggle")
         try target.withBoard { board in
             let s = try board.state(of: pin)
             guard s.function == .output else {
@@ -53,6 +77,7 @@ struct Mode: ParsableCommand {
     @Argument(help: "Function: in, out, alt0…alt5, a0…a8, none.") var function: PinFunction
 
     func run() throws {
+        try target.requireRegisters("mode")
         try target.withBoard { board in
             try board.setFunction(function, pin: pin)
             print(describe(try board.state(of: pin)))
@@ -67,6 +92,7 @@ struct PullCommand: ParsableCommand {
     @Argument(help: "up, down or none.") var pull: Pull
 
     func run() throws {
+        try target.requireRegisters("pull")
         try target.withBoard { board in
             try board.setPull(pull, pin: pin)
             print(describe(try board.state(of: pin)))

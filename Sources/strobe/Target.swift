@@ -6,8 +6,22 @@ import Glibc
 
 extension Layout: ExpressibleByArgument {}
 
+/// The ways to reach GPIO lines.
+enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+    case registers, libgpiod, sysfs
+}
+
 /// Where a command's registers come from: the detected Pi, or the virtual bench.
 struct TargetOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("How to reach the pins: registers (/dev/gpiomem, fastest), libgpiod (/dev/gpiochipN) or sysfs (/sys/class/gpio).", valueName: "registers|libgpiod|sysfs"))
+    var backend: BackendChoice = .registers
+
+    @Option(name: .long, help: ArgumentHelp("libgpiod: the chip (path, name or label; default: the Pi's GPIO controller).", valueName: "chip"))
+    var chip: String?
+
+    @Option(name: .long, help: ArgumentHelp("sysfs root (for testing).", visibility: .hidden))
+    var sysfsRoot: String = "/sys"
+
     @Option(name: .long, help: ArgumentHelp("Run on the virtual bench with this layout instead of hardware.", valueName: "bcm2835|bcm2711|rp1"))
     var virtual: Layout?
 
@@ -25,6 +39,28 @@ struct TargetOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Prefix for the device paths (for testing mapping errors).", visibility: .hidden))
     var deviceRoot: String = ""
+
+    func validate() throws {
+        if virtual != nil, backend != .registers {
+            throw ValidationError("--virtual simulates the register block; it can't be combined with --backend \(backend.rawValue)")
+        }
+    }
+
+    /// Opens the chosen backend; `body` gets it as a generic controller.
+    func withController<T>(_ body: (any GPIOController) throws -> T) throws -> T {
+        switch backend {
+        case .registers: return try withBoard { try body($0) }
+        case .libgpiod: return try body(try GpiodChip(chip))
+        case .sysfs: return try body(try SysfsGPIO(root: sysfsRoot))
+        }
+    }
+
+    /// For commands that need the register block: refuses the kernel backends with the reason.
+    func requireRegisters(_ command: String) throws {
+        if backend != .registers {
+            throw ValidationError("`strobe \(command)` works on the register backend (function select and pulls are registers); --backend \(backend.rawValue) can't do it")
+        }
+    }
 
     var statePath: String? {
         guard let virtual else { return nil }
