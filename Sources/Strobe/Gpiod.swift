@@ -35,15 +35,15 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     public init(_ spec: String? = nil) throws(StrobeError) {
         var handle: OpaquePointer?
         let rc = strobe_gpiod_chip_open(spec, &handle)
-        let shown = spec ?? "the Raspberry Pi GPIO chip (pinctrl-bcm2835/bcm2711/rp1)"
+        let shown = spec.map { "GPIO chip \($0)" } ?? "Raspberry Pi GPIO chip (pinctrl-bcm2835, pinctrl-bcm2711 or pinctrl-rp1)"
         guard rc == 0, let handle else {
             switch Errno(rawValue: -rc) {
             case .noSuchFileOrDirectory:
-                throw .unsupported("no GPIO chip \(shown): list them with `gpiodetect`, or use --virtual off a Pi")
+                throw .unsupported("no \(shown) in /dev: list the chips with `gpiodetect`, or use --virtual off a Pi")
             case .permissionDenied, .notPermitted:
                 throw .unsupported("permission denied opening \(shown): add yourself to the gpio group (sudo usermod -aG gpio $USER, then log in again)")
             case let errno:
-                throw .system(operation: "opening GPIO chip", path: shown, errno: errno)
+                throw .system(operation: "opening", path: shown, errno: errno)
             }
         }
         chip = handle

@@ -4,7 +4,7 @@ import Testing
 
 /// A fake `class/gpio` in a temporary directory: what the kernel shows, minus the kernel. Nothing
 /// reacts to writes here, so tests create `gpioN/` themselves where the kernel would.
-private struct FakeSysfs {
+struct FakeSysfs {
     let dir: TempDir
     var root: String { dir.path }
 

@@ -1,0 +1,94 @@
+import CStrobe
+import Foundation
+import Testing
+@testable import Strobe
+
+/// The Swift controllers over the kernel backends, as far as a machine without GPIO can show
+/// them: sysfs on a temporary tree, libgpiod's errors. The emulated Pi 3B ring
+/// (scripts/emulated-pi) runs them against real kernel drivers.
+@Suite("Kernel backends in Swift")
+struct KernelBackendTests {
+    @Test("SysfsGPIO finds the Pi's chip and its base from sysfs, never a fixed number")
+    func sysfsChip() throws {
+        let fake = try FakeSysfs()
+        defer { fake.dir.cleanup() }
+        let gpio = try SysfsGPIO(root: fake.root)
+        #expect(gpio.label == "pinctrl-bcm2835" && gpio.base == 458 && gpio.pinCount == 54)
+        #expect(gpio.backendDescription == "sysfs (gpiochip458, pinctrl-bcm2835, base 458)")
+        let expander = try SysfsGPIO(root: fake.root, label: "raspberrypi-exp-gpio")
+        #expect(expander.base == 512)
+        #expect(throws: StrobeError.unsupported("no GPIO chip labelled \"nope\" under \(fake.root)/class/gpio: the kernel lacks CONFIG_GPIO_SYSFS, or this is not a Pi; use the libgpiod backend or --virtual")) {
+            _ = try SysfsGPIO(root: fake.root, label: "nope")
+        }
+    }
+
+    @Test("an output pin exports base+line, writes \"high\" to direction, and sets through the value file")
+    func sysfsOutput() throws {
+        let fake = try FakeSysfs()
+        defer { fake.dir.cleanup() }
+        try fake.makeLine(458 + 17)
+        let gpio = try SysfsGPIO(root: fake.root)
+        do {
+            let pin = try gpio.output(17, initial: .high)
+            #expect(try fake.read("export") == "475")
+            #expect(try fake.read("gpio475/direction") == "high", "output at its level in one write")
+            pin.clear()
+            #expect(try fake.read("gpio475/value").hasPrefix("0"))
+            pin.set()
+            #expect(try fake.read("gpio475/value").hasPrefix("1"))
+            #expect(pin.read() == .high)
+            #expect(throws: StrobeError.pinInUse(17)) { _ = try gpio.input(17) }
+        }
+        #expect(try fake.read("unexport") == "475", "dropping the pin unexports it")
+        #expect(throws: StrobeError.invalidLine(54, chip: "gpiochip458 (pinctrl-bcm2835)", count: 54)) { _ = try gpio.output(54) }
+        #expect(throws: StrobeError.unsupported("sysfs cannot set pull resistors (GPIO 4 pull up); use the register or libgpiod backend")) {
+            _ = try gpio.input(4, pull: .up)
+        }
+    }
+
+    @Test("keep() leaves a sysfs line exported")
+    func sysfsKeep() throws {
+        let fake = try FakeSysfs()
+        defer { fake.dir.cleanup() }
+        try fake.makeLine(458 + 5)
+        let gpio = try SysfsGPIO(root: fake.root)
+        try gpio.output(5, initial: .low).keep()
+        #expect(try fake.read("unexport") == "")
+    }
+
+    @Test("a line whose files never become writable times out with the permission fix")
+    func sysfsExportTimeout() throws {
+        let fake = try FakeSysfs()
+        defer { fake.dir.cleanup() }
+        let gpio = try SysfsGPIO(root: fake.root)
+        gpio.exportTimeout = .milliseconds(30)
+        #expect(throws: StrobeError.permissionDenied(path: "\(fake.root)/class/gpio/gpio480")) { _ = try gpio.output(22) }
+    }
+
+    @Test("the CLI reads and drives lines through sysfs")
+    func sysfsCLI() throws {
+        let fake = try FakeSysfs()
+        defer { fake.dir.cleanup() }
+        try fake.makeLine(458 + 17)
+        try fake.write("gpio475/value", "0\n")
+        var r = try runStrobe(["set", "17", "1", "--backend", "sysfs", "--sysfs-root", fake.root])
+        #expect(r.status == 0, "\(r.stderr)")
+        // No kernel behind the fake tree turns direction "high" into value 1, so the read-back is 0.
+        #expect(r.stdout == "GPIO17 = 0 (output, sysfs (gpiochip458, pinctrl-bcm2835, base 458))\n")
+        #expect(try fake.read("gpio475/direction") == "high")
+        r = try runStrobe(["mode", "17", "in", "--backend", "sysfs", "--sysfs-root", fake.root])
+        #expect(r.status != 0 && r.stderr.contains("`strobe mode` works on the register backend"))
+        r = try runStrobe(["get", "17", "--virtual", "rp1", "--backend", "libgpiod"])
+        #expect(r.status != 0 && r.stderr.contains("--virtual simulates the register block"))
+    }
+
+    @Test("libgpiod on a machine without GPIO chips says so")
+    func gpiodNoChip() throws {
+        guard !FileManager.default.fileExists(atPath: "/dev/gpiochip0") else { return }  // a real chip: nothing to show here
+        #expect(throws: StrobeError.unsupported("no Raspberry Pi GPIO chip (pinctrl-bcm2835, pinctrl-bcm2711 or pinctrl-rp1) in /dev: list the chips with `gpiodetect`, or use --virtual off a Pi")) {
+            _ = try GpiodChip()
+        }
+        let r = try runStrobe(["get", "17", "--backend", "libgpiod"])
+        #expect(r.status != 0 && r.stderr.hasPrefix("Error: no Raspberry Pi GPIO chip"))
+    }
+}
