@@ -31,4 +31,3 @@ need_swift() {
         exit 1
     }
 }
-need_swift

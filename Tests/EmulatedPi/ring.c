@@ -215,6 +215,12 @@ static void setup(void) {
           "setup: libgpiod opens pinctrl-bcm2835 by label, 54 lines", "rc %s, %u lines", err(rc),
           chip ? strobe_gpiod_chip_num_lines(chip) : 0);
     if (chip) info("libgpiod: %s is %s", strobe_gpiod_chip_name(chip), strobe_gpiod_chip_label(chip));
+    strobe_gpiod_chip *any = NULL;
+    rc = strobe_gpiod_chip_open(NULL, &any);
+    check(rc == 0 && strcmp(strobe_gpiod_chip_label(any), "pinctrl-bcm2835") == 0,
+          "setup: libgpiod with no chip named picks pinctrl-bcm2835, not the firmware expander", "rc %s, label \"%s\"",
+          err(rc), rc == 0 ? strobe_gpiod_chip_label(any) : "");
+    if (rc == 0) strobe_gpiod_chip_close(any);
 
     rc = strobe_sysfs_find_chip("/sys", "pinctrl-bcm2835", &sysfs_chip);
     if (rc < 0) sysfs_chip.base = -1;
@@ -334,7 +340,7 @@ static void gpiod_backend(void) {
           "get returned %s after GPCLR0, %s after GPSET0", err(g0), err(g1));
 
     g_release(&l);
-    check(fsel(p) == 7, "libgpiod: release hands the line back as an input (GPFSEL 000)", "field %u", fsel(p));
+    check(fsel(p) == 0, "libgpiod: release hands the line back as an input (GPFSEL 000)", "field %u", fsel(p));
 
     rc = g_in(p, STROBE_GPIOD_BIAS_AS_IS, &l);
     unsigned f_in = fsel(p);
