@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 /* Update when a check is added or removed; the harness compares it with what ran. */
-#define RING_PLAN 52
+#define RING_PLAN 56
 
 /* Pins, each used by one group of checks so that one failure doesn't cascade. */
 enum {
@@ -352,6 +352,32 @@ static void gpiod_backend(void) {
           "libgpiod: request as input → GPFSEL 000, and get reads GPLEV0",
           "rc %s, field %u, get %s after GPSET0, %s after GPCLR0", err(rc), f_in, err(g1), err(g0));
     g_release(&l);
+
+    /* Bulk: three lines in one request; one ioctl sets or reads them all. */
+    const unsigned bulk[3] = {18, 19, 20};
+    const int start[3] = {0, 0, 0}, pattern[3] = {1, 0, 1}, inverse[3] = {0, 1, 0};
+    strobe_gpiod_lines *b = NULL;
+    rc = chip ? strobe_gpiod_request_output(chip, bulk, start, 3, STROBE_GPIOD_BIAS_AS_IS, &b) : -ENODEV;
+    int sa = b ? strobe_gpiod_set_all(b, pattern) : -ENODEV;
+    int l18 = lev(18), l19 = lev(19), l20 = lev(20);
+    check(rc == 0 && sa == 0 && l18 == 1 && l19 == 0 && l20 == 1,
+          "libgpiod: a bulk request of GPIO18-20 sets 1,0,1 with one set_all, seen in GPLEV0",
+          "request %s, set_all %s, GPLEV0 %d%d%d", err(rc), err(sa), l18, l19, l20);
+    /* libgpiod v1 sends a whole request's values in one ioctl, so one line of a bulk request is
+     * set by resending the values this request last wrote with that one changed. */
+    int s19 = b ? strobe_gpiod_set(b, 1, 1) : -ENODEV;
+    int k18 = lev(18), k19 = lev(19), k20 = lev(20);
+    check(s19 == 0 && k18 == 1 && k19 == 1 && k20 == 1,
+          "libgpiod: setting one line of a bulk request keeps the others at their last written values",
+          "set %s, GPLEV0 %d%d%d (want 111)", err(s19), k18, k19, k20);
+    wr(STROBE_BCM_GPSET0, 1u << 19);
+    wr(STROBE_BCM_GPCLR0, (1u << 18) | (1u << 20));
+    int got[3] = {-1, -1, -1};
+    int ga = b ? strobe_gpiod_get_all(b, got) : -ENODEV;
+    check(ga == 0 && got[0] == inverse[0] && got[1] == inverse[1] && got[2] == inverse[2],
+          "libgpiod: get_all reads GPIO18-20 back in one call after register writes (0,1,0)",
+          "get_all %s, values %d,%d,%d", err(ga), got[0], got[1], got[2]);
+    if (b) strobe_gpiod_release(b);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -397,6 +423,20 @@ static void sysfs_backend(void) {
     check(rc == 0 && !gpio_dir_exists(p) && fsel(p) == 0,
           "sysfs: unexport removes gpioN and the kernel returns the line to input (GPFSEL 000)",
           "rc %s, gpioN %s, field %u", err(rc), gpio_dir_exists(p) ? "still there" : "gone", fsel(p));
+
+    /* active_low inverts the value file both ways, and the pad sees the physical level. */
+    int e = s_export(p);
+    int al = strobe_sysfs_set_active_low("/sys", snum(p), 1);
+    int d = strobe_sysfs_set_direction("/sys", snum(p), "out");
+    int w = s_write(p, 1);
+    int pad_after_1 = lev(p);
+    drive(p, 1);
+    int read_when_high = s_read(p);
+    s_unexport(p);
+    check(e == 0 && al == 0 && d == 0 && w == 0 && pad_after_1 == 0 && read_when_high == 0,
+          "sysfs: active_low 1 inverts writes (value 1 → GPLEV0 0) and reads (GPLEV0 1 → value 0)",
+          "export %s, active_low %s, direction %s, write %s, GPLEV0 %d after value 1, value %d at GPLEV0 1",
+          err(e), err(al), err(d), err(w), pad_after_1, read_when_high);
 }
 
 /* ------------------------------------------------------------------------------------------ */
