@@ -119,3 +119,32 @@ final class ClaimTable<Saved: Sendable>: Sendable {
     /// Every claim, as (pin, token).
     var all: [(pin: Int, token: UInt64)] { state.withLock { $0.pins.map { ($0.key, $0.value.token) }.sorted { $0.pin < $1.pin } } }
 }
+
+/// The ways to reach GPIO lines, for choosing one at run time (a command-line flag, a config
+/// file). Code that knows its backend at compile time should call the backend's own opener
+/// (``Board/detect(root:useDevMem:deviceRoot:)``, ``GpiodChip/init(_:)``,
+/// ``SysfsGPIO/init(root:label:)``) and keep the concrete type.
+public enum Backend: Sendable, Hashable {
+    /// The register block through `/dev/gpiomem` (or `/dev/mem` when `devmem`).
+    case registers(devmem: Bool = false)
+    /// The character device through libgpiod; `chip` as ``GpiodChip/init(_:)`` takes it.
+    case libgpiod(chip: String? = nil)
+    /// `/sys/class/gpio` below `root`.
+    case sysfs(root: String = "/sys")
+    /// The virtual bench with `layout`'s registers.
+    case virtual(Layout)
+}
+
+extension Board {
+    /// Opens `backend`. The result is an existential; pass it to a generic function
+    /// (`func run<C: GPIOController>(_ c: C)`) and Swift opens it, so the pin calls inside
+    /// specialize as usual.
+    public static func open(backend: Backend) throws(StrobeError) -> any GPIOController {
+        switch backend {
+        case .registers(let devmem): try Board.detect(useDevMem: devmem)
+        case .libgpiod(let chip): try GpiodChip(chip)
+        case .sysfs(let root): try SysfsGPIO(root: root)
+        case .virtual(let layout): try Board.virtual(layout)
+        }
+    }
+}

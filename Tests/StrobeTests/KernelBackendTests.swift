@@ -92,3 +92,22 @@ struct KernelBackendTests {
         #expect(r.status != 0 && r.stderr.hasPrefix("Error: no Raspberry Pi GPIO chip"))
     }
 }
+
+@Suite("Board.open(backend:)")
+struct OpenBackendTests {
+    func describe<C: GPIOController>(_ controller: C) throws -> String {
+        let pin = try controller.output(3, initial: .high)
+        return "\(controller.backendDescription): \(pin.read())"
+    }
+
+    @Test("opens each backend as a controller that generic code drives")
+    func open() throws {
+        #expect(try describe(Board.open(backend: .virtual(.rp1))) == "registers (virtual bench): 1")
+        let fake = try FakeSysfs()
+        defer { fake.dir.cleanup() }
+        try fake.makeLine(458 + 3)
+        try fake.write("gpio461/value", "1\n")
+        #expect(try describe(Board.open(backend: .sysfs(root: fake.root))) == "sysfs (gpiochip458, pinctrl-bcm2835, base 458): 1")
+        #expect(throws: StrobeError.self) { _ = try Board.open(backend: .registers()) }  // not a Pi
+    }
+}
