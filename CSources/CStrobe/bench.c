@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "strobe_bench.h"
+#include "strobe_sysfs.h"
 
 #include <time.h>
 
@@ -31,4 +32,28 @@ uint64_t strobe_monotonic_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void strobe_bench_write_c(strobe_port port, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) {
+        if (i & 1u) strobe_port_clear(port);
+        else strobe_port_set(port);
+    }
+}
+
+void strobe_bench_sysfs_toggle_c(int fd, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) {
+        strobe_sysfs_write_value(fd, 1);
+        strobe_sysfs_write_value(fd, 0);
+    }
+}
+
+void strobe_bench_sysfs_write_c(int fd, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) strobe_sysfs_write_value(fd, (int)(~i & 1u));
+}
+
+uint64_t strobe_bench_sysfs_read_c(int fd, uint64_t count) {
+    uint64_t high = 0;
+    for (uint64_t i = 0; i < count; i++) high += strobe_sysfs_read_value(fd) == 1;
+    return high;
 }

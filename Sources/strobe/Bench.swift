@@ -1,10 +1,15 @@
 import ArgumentParser
 import CStrobe
+import CStrobeGpiod
 import Foundation
 import Strobe
 
-/// The Swift side of the comparison: the loop a Swift user writes, over the public API.
-/// `@inline(never)` so each is one function to measure; the pin calls inside inline fully.
+// MARK: - The Swift side of the comparison
+
+// The loops a Swift user writes over the public API. `@inline(never)` keeps each one a function
+// of its own to measure; the pin calls inside inline fully. `swiftToggleLoop` is the one
+// scripts/hotpath-proof counts instructions in.
+
 @inline(never)
 func swiftToggleLoop(_ pin: borrowing OutputPin<Board>, _ count: UInt64) {
     var i: UInt64 = 0
@@ -13,6 +18,36 @@ func swiftToggleLoop(_ pin: borrowing OutputPin<Board>, _ count: UInt64) {
         pin.clear()
         i &+= 1
     }
+}
+
+@inline(never)
+func swiftToggle<C: GPIOController>(_ pin: borrowing OutputPin<C>, _ count: UInt64) {
+    var i: UInt64 = 0
+    while i < count {
+        pin.set()
+        pin.clear()
+        i &+= 1
+    }
+}
+
+@inline(never)
+func swiftWrite<C: GPIOController>(_ pin: borrowing OutputPin<C>, _ count: UInt64) {
+    var i: UInt64 = 0
+    while i < count {
+        if i & 1 == 0 { pin.set() } else { pin.clear() }
+        i &+= 1
+    }
+}
+
+@inline(never)
+func swiftRead<C: GPIOController>(_ pin: borrowing OutputPin<C>, _ count: UInt64) -> UInt64 {
+    var high: UInt64 = 0
+    var i: UInt64 = 0
+    while i < count {
+        if pin.read().isHigh { high &+= 1 }
+        i &+= 1
+    }
+    return high
 }
 
 @inline(never)
@@ -25,149 +60,278 @@ func swiftMaskLoop(_ group: borrowing OutputGroup, _ mask: UInt32, _ count: UInt
     }
 }
 
-@inline(never)
-func swiftReadLoop(_ pin: borrowing OutputPin<Board>, _ count: UInt64) -> UInt64 {
-    var high: UInt64 = 0
-    var i: UInt64 = 0
-    while i < count {
-        if pin.read().isHigh { high &+= 1 }
-        i &+= 1
-    }
-    return high
-}
+// MARK: - Rows and options
 
 enum BenchOp: String, CaseIterable, ExpressibleByArgument, Codable {
-    case toggle, mask, read
+    case toggle, write, read, mask
 }
 
 enum BenchImpl: String, CaseIterable, ExpressibleByArgument, Codable {
     case c, swift
 }
 
+/// One measurement: the unit every environment (this machine, the emulated Pi, a gpio-sim VM)
+/// writes, so `strobe report` can put them in one table.
 struct BenchRow: Codable {
-    var operation: String
+    /// Short id of where it ran: "host", "raspberry-pi", "emulated-pi3b", "gpio-sim-kvm".
+    var env: String
+    /// What that means, for people.
+    var `where`: String?
+    var backend: String
+    var op: String
     var impl: String
-    var opsPerSecond: Double
-    var nsPerOp: Double
-    var ratioToC: Double?
+    var ops: UInt64
+    var ns_per_op: Double
+    var ops_per_s: Double
+    var syscalls_per_op: Double?
+    var note: String?
 }
 
-struct BenchReport: Codable {
-    var target: String
+/// A backend ready to measure: for each (operation, implementation) a loop of `count` operations.
+struct BenchTarget {
+    var backend: String
     var note: String
-    var pin: Int
     var count: UInt64
-    var rounds: Int
-    var rows: [BenchRow]
+    var loops: [BenchOp: [BenchImpl: (UInt64) -> Void]]
 }
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure register toggles per second through the C path and the Swift path, side by side.",
+        abstract: "Measure GPIO throughput per backend and operation, C path and Swift path side by side.",
         discussion: """
-            On a Raspberry Pi the stores go to the GPIO registers. Elsewhere they go to a RAM-backed \
-            block shaped like the registers (nothing answers them), which measures the cost of the \
-            code path, not of a bus. --virtual measures the virtual bench's trapped stores.
+            Backends: registers (the GPIO block; off a Pi a RAM-backed block shaped like it), \
+            sysfs (off a Pi: a regular file standing in for the value file, so the syscall path is \
+            real but no driver answers), libgpiod (needs a GPIO chip). Operations: toggle (set + \
+            clear), write (one set or clear), read, mask (a set and a clear of a 32-pin mask; \
+            registers only). Each round runs C then Swift; the median round is reported. \
+            --count-syscalls re-runs each loop under strace to count syscalls per operation. \
+            --out DIR writes bench-ENV.json for `strobe report`.
             """
     )
 
     @OptionGroup var target: TargetOptions
-
-    @Option(help: ArgumentHelp("Layout of the RAM-backed block off a Pi.", valueName: "bcm2835|bcm2711|rp1"))
-    var ram: Layout = .bcm2711
-
-    @Option(help: "GPIO to toggle.") var pin: Int = 17
-    @Option(help: "Operations per round (a toggle is a set and a clear).") var toggles: UInt64 = 20_000_000
+    @Option(help: ArgumentHelp("Only these backends (comma-separated; default: every one available).", valueName: "registers,sysfs,libgpiod")) var backends: String?
+    @Option(help: ArgumentHelp("Layout of the RAM-backed block off a Pi.", valueName: "bcm2835|bcm2711|rp1")) var ram: Layout = .bcm2711
+    @Option(help: "GPIO to drive.") var pin: Int = 17
+    @Option(help: "Register operations per round.") var toggles: UInt64 = 20_000_000
+    @Option(help: "Operations per round on the kernel backends (each is a syscall).") var syscallToggles: UInt64 = 100_000
     @Option(help: "Rounds; C and Swift alternate and the median round is reported.") var rounds: Int = 7
     @Option(help: "Only this implementation (c or swift).") var impl: BenchImpl?
-    @Option(help: "Only this operation (toggle, mask or read).") var op: BenchOp?
-    @Flag(help: "Print JSON instead of a table.") var json = false
+    @Option(help: "Only this operation (toggle, write, read or mask).") var op: BenchOp?
+    @Flag(help: "Count syscalls per operation (runs each loop again under strace).") var countSyscalls = false
+    @Flag(help: "Print JSON rows instead of a table.") var json = false
+    @Option(help: "Write bench-ENV.json into this directory.") var out: String?
 
     func run() throws {
-        try target.requireRegisters("bench")
-        guard toggles > 0, rounds > 0 else { throw StrobeError.invalidArgument("--toggles and --rounds must be positive") }
-        let board: Board
-        let note: String
-        if let virtual = target.virtual {
-            board = try Board.virtual(virtual)
-            note = "virtual bench: every store traps into the simulator; this measures the bench, not a Pi"
-        } else {
-            switch Result(catching: { () throws(StrobeError) in try Board.detect(root: target.root, useDevMem: target.devmem, deviceRoot: target.deviceRoot) }) {
-            case .success(let b):
-                board = b
-                note = "hardware registers"
-            case .failure(.notRaspberryPi):
-                board = try Board.ram(ram)
-                note = "not a Raspberry Pi: stores land in a RAM-backed \(ram) block, no pin moves; this measures the code path"
-            case .failure(let error):
-                throw error
+        try target.requireRegisters("bench")  // --backend picks one way for other commands; bench takes --backends
+        guard toggles > 0, syscallToggles > 0, rounds > 0 else { throw StrobeError.invalidArgument("--toggles, --syscall-toggles and --rounds must be positive") }
+        let wanted = try backendList()
+        let env = BenchEnvironment.detect(target: target, ram: ram)
+        var rows: [BenchRow] = []
+        var skipped: [String] = []
+        for backend in wanted {
+            do {
+                try withTarget(backend, env: env) { t in rows += measure(t, env: env) }
+            } catch {
+                skipped.append("\(backend): \(error)")
             }
         }
-        let out = try board.output(pin)
-        let group = try board.outputs([pin + 1 < board.layout.pinCount ? pin + 1 : pin - 1])
-        let mask = group.mask
-        let ops = op.map { [$0] } ?? BenchOp.allCases
-        let impls = impl.map { [$0] } ?? BenchImpl.allCases
-        let count = target.virtual == nil ? toggles : min(toggles, 20_000)
+        if countSyscalls { try addSyscallCounts(&rows) }
+        if let out {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let data = try JSONEncoder.pretty.encode(rows)
+            try data.write(to: URL(fileURLWithPath: "\(out)/bench-\(env.id).json"))
+        }
+        if json {
+            print(String(decoding: try JSONEncoder.pretty.encode(rows), as: UTF8.self))
+        } else {
+            print(Report(rows: rows).table())
+            for s in skipped { print("skipped \(s)") }
+        }
+    }
 
-        var samples: [String: [Double]] = [:]
-        var sink: UInt64 = 0
+    func backendList() throws -> [String] {
+        let all = ["registers", "sysfs", "libgpiod"]
+        guard let backends else { return target.virtual != nil ? ["registers"] : all }
+        let list = backends.split(separator: ",").map { String($0) }
+        for b in list where !all.contains(b) { throw ValidationError("unknown backend \(b): registers, sysfs or libgpiod") }
+        return list
+    }
+
+    /// Opens `backend` and hands its loops to `body`; pins are released afterwards.
+    func withTarget(_ backend: String, env: BenchEnvironment, _ body: (BenchTarget) -> Void) throws {
+        switch backend {
+        case "registers":
+            let board = try env.board()
+            let note = board.info != nil ? "GPIO registers (\(board.access))"
+                : board.bench != nil ? "virtual bench: every store traps into the simulator"
+                : "RAM-backed \(board.layout) block: no pin moves; the cost of the code path"
+            let out = try board.output(pin)
+            let group = try board.outputs([pin + 1 < board.layout.pinCount ? pin + 1 : pin - 1])
+            let mask = group.mask
+            var maskPort = out.registerPort
+            maskPort.mask = mask
+            let port = out.registerPort
+            var sink: UInt64 = 0
+            let count = board.bench != nil ? min(toggles, 20_000) : toggles
+            body(BenchTarget(backend: "registers", note: note, count: count, loops: [
+                .toggle: [.c: { strobe_bench_toggle_c(port, $0) }, .swift: { swiftToggleLoop(out, $0) }],
+                .write: [.c: { strobe_bench_write_c(port, $0) }, .swift: { swiftWrite(out, $0) }],
+                .read: [.c: { sink &+= strobe_bench_read_c(port, $0) }, .swift: { sink &+= swiftRead(out, $0) }],
+                .mask: [.c: { strobe_bench_mask_c(maskPort, mask, $0) }, .swift: { swiftMaskLoop(group, mask, $0) }],
+            ]))
+            blackHole(sink)
+        case "sysfs":
+            let (gpio, note, cleanup) = try env.sysfs(pin: pin)
+            defer { cleanup() }
+            let out = try gpio.output(pin)
+            let fd = out.line.fd
+            var sink: UInt64 = 0
+            body(BenchTarget(backend: "sysfs", note: note, count: syscallToggles, loops: [
+                .toggle: [.c: { strobe_bench_sysfs_toggle_c(fd, $0) }, .swift: { swiftToggle(out, $0) }],
+                .write: [.c: { strobe_bench_sysfs_write_c(fd, $0) }, .swift: { swiftWrite(out, $0) }],
+                .read: [.c: { sink &+= strobe_bench_sysfs_read_c(fd, $0) }, .swift: { sink &+= swiftRead(out, $0) }],
+            ]))
+            blackHole(sink)
+        case "libgpiod":
+            let chip = try GpiodChip(target.chip)
+            let out = try chip.output(pin)
+            let request = out.line.request
+            var sink: UInt64 = 0
+            body(BenchTarget(backend: "libgpiod", note: "libgpiod (\(chip.name), \(chip.label))", count: syscallToggles, loops: [
+                .toggle: [.c: { strobe_bench_gpiod_toggle_c(request, $0) }, .swift: { swiftToggle(out, $0) }],
+                .write: [.c: { strobe_bench_gpiod_write_c(request, $0) }, .swift: { swiftWrite(out, $0) }],
+                .read: [.c: { sink &+= strobe_bench_gpiod_read_c(request, $0) }, .swift: { sink &+= swiftRead(out, $0) }],
+            ]))
+            blackHole(sink)
+        default:
+            throw ValidationError("unknown backend \(backend)")
+        }
+    }
+
+    /// Runs every selected loop `rounds` times, C and Swift alternating, and keeps the medians.
+    func measure(_ t: BenchTarget, env: BenchEnvironment) -> [BenchRow] {
+        let ops = BenchOp.allCases.filter { op == nil || $0 == op }
+        let impls = BenchImpl.allCases.filter { impl == nil || $0 == impl }
+        var samples: [BenchOp: [BenchImpl: [Double]]] = [:]
         for _ in 0..<rounds {
             for o in ops {
+                guard let loops = t.loops[o] else { continue }
                 for i in impls {
+                    guard let loop = loops[i] else { continue }
                     let t0 = strobe_monotonic_ns()
-                    switch (o, i) {
-                    case (.toggle, .c): strobe_bench_toggle_c(out.registerPort, count)
-                    case (.toggle, .swift): swiftToggleLoop(out, count)
-                    case (.mask, .c):
-                        var port = out.registerPort
-                        port.mask = mask
-                        strobe_bench_mask_c(port, mask, count)
-                    case (.mask, .swift): swiftMaskLoop(group, mask, count)
-                    case (.read, .c): sink &+= strobe_bench_read_c(out.registerPort, count)
-                    case (.read, .swift): sink &+= swiftReadLoop(out, count)
-                    }
+                    loop(t.count)
                     let dt = Double(strobe_monotonic_ns() - t0)
-                    samples["\(o.rawValue)/\(i.rawValue)", default: []].append(dt / Double(count))
+                    samples[o, default: [:]][i, default: []].append(dt / Double(t.count))
                 }
             }
         }
         var rows: [BenchRow] = []
         for o in ops {
-            let cNs = median(samples["\(o.rawValue)/c"])
             for i in impls {
-                guard let ns = median(samples["\(o.rawValue)/\(i.rawValue)"]) else { continue }
-                rows.append(BenchRow(operation: o.rawValue, impl: i.rawValue, opsPerSecond: 1e9 / ns, nsPerOp: ns,
-                                     ratioToC: cNs.map { $0 / ns }))
+                guard let ns = median(samples[o]?[i]) else { continue }
+                rows.append(BenchRow(env: env.id, where: env.description, backend: t.backend, op: o.rawValue, impl: i.rawValue,
+                                     ops: t.count, ns_per_op: ns, ops_per_s: 1e9 / ns, syscalls_per_op: nil, note: t.note))
             }
         }
-        let where_ = board.info.map { "\($0.model) (\($0.soc)), \(board.access)" } ?? "\(board.layout) \(board.access)"
-        let report = BenchReport(target: where_, note: note, pin: pin, count: count, rounds: rounds, rows: rows)
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(report), as: UTF8.self))
-        } else {
-            print(table(report))
-        }
-        if sink == UInt64.max { print("") } // keeps the read loops' results alive
+        return rows
     }
 
-    func table(_ r: BenchReport) -> String {
-        var lines = [
-            "Register throughput on \(r.target)",
-            "(\(r.note))",
-            "GPIO \(r.pin), \(r.count) operations per round, median of \(r.rounds) rounds; a toggle is a set and a clear, a mask op a set and a clear of a mask",
-            "",
-            "operation  path    ops/s          ns/op   Swift/C",
-        ]
-        for row in r.rows {
-            let ratio = row.ratioToC.map { String(format: "%.3f", $0) } ?? "-"
-            lines.append("\(pad(row.operation, 9))  \(pad(row.impl == "c" ? "C" : "Swift", 6))  \(pad(rate(row.opsPerSecond), 13))  \(pad(String(format: "%.3f", row.nsPerOp), 6, right: true))   \(row.impl == "c" ? "1.000" : ratio)")
+    /// For each row, runs its loop for two counts under `strace -f -c` (a child `strobe bench`)
+    /// and takes the difference: syscalls per operation, with set-up cancelled out.
+    func addSyscallCounts(_ rows: inout [BenchRow]) throws {
+        guard let strace = findExecutable("strace") else {
+            throw StrobeError.unsupported("--count-syscalls needs strace (sudo apt-get install strace)")
         }
-        return lines.joined(separator: "\n")
+        let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strobe-syscalls-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (n1, n2): (UInt64, UInt64) = (1000, 3000)
+        for index in rows.indices {
+            let r = rows[index]
+            var totals: [Int] = []
+            for n in [n1, n2] {
+                let file = dir.appendingPathComponent("\(r.backend)-\(r.op)-\(r.impl)-\(n)").path
+                var args = ["-f", "-c", "-o", file, me, "bench", "--backends", r.backend, "--op", r.op, "--impl", r.impl,
+                            "--toggles", "\(n)", "--syscall-toggles", "\(n)", "--rounds", "1", "--json", "--pin", "\(pin)", "--ram", ram.rawValue]
+                args += target.passThrough
+                let status = try runQuietly(strace, args)
+                guard status == 0, let total = straceTotal(file) else {
+                    throw StrobeError.unsupported("counting syscalls of \(r.backend)/\(r.op)/\(r.impl) under strace failed (status \(status))")
+                }
+                totals.append(total)
+            }
+            rows[index].syscalls_per_op = Double(totals[1] - totals[0]) / Double(n2 - n1)
+        }
     }
 }
+
+/// Where the benchmark runs, and how to open each backend there.
+struct BenchEnvironment {
+    var id: String
+    var description: String
+    var target: TargetOptions
+    var ramLayout: Layout
+    var info: BoardInfo?
+
+    static func detect(target: TargetOptions, ram: Layout) -> BenchEnvironment {
+        if let v = target.virtual {
+            return BenchEnvironment(id: "virtual-\(v)", description: "the virtual bench (\(v)): trapped stores, simulator cost", target: target, ramLayout: ram)
+        }
+        if let info = try? BoardInfo.detect(root: target.root) {
+            return BenchEnvironment(id: "raspberry-pi", description: "\(info.model) (\(info.soc))", target: target, ramLayout: ram, info: info)
+        }
+        let env = ProcessInfo.processInfo.environment
+        let id = env["STROBE_BENCH_ENV"] ?? "host"
+        let text = env["STROBE_BENCH_WHERE"] ?? "this machine (\(machineName())), not a Raspberry Pi"
+        return BenchEnvironment(id: id, description: text, target: target, ramLayout: ram)
+    }
+
+    func board() throws -> Board {
+        if let v = target.virtual { return try Board.virtual(v) }
+        if info != nil { return try Board.detect(root: target.root, useDevMem: target.devmem, deviceRoot: target.deviceRoot) }
+        return try Board.ram(ramLayout)
+    }
+
+    /// The real sysfs when it has a GPIO chip; otherwise a temporary tree whose value file is a
+    /// regular file, so the syscalls are real but nothing drives a pin.
+    func sysfs(pin: Int) throws -> (SysfsGPIO, String, () -> Void) {
+        if let real = try? SysfsGPIO(root: target.sysfsRoot) {
+            return (real, "sysfs (\(real.chipName), \(real.label))", {})
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strobe-bench-sysfs-\(getpid())")
+        let gpio = dir.appendingPathComponent("class/gpio")
+        let fm = FileManager.default
+        try fm.createDirectory(at: gpio.appendingPathComponent("gpiochip0"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: gpio.appendingPathComponent("gpio\(pin)"), withIntermediateDirectories: true)
+        for (file, text) in [("gpiochip0/label", "file-stand-in\n"), ("gpiochip0/base", "0\n"), ("gpiochip0/ngpio", "64\n"),
+                             ("export", ""), ("unexport", ""), ("gpio\(pin)/direction", "in\n"), ("gpio\(pin)/value", "0\n")] {
+            try Data(text.utf8).write(to: gpio.appendingPathComponent(file))
+        }
+        let s = try SysfsGPIO(root: dir.path)
+        return (s, "sysfs code path on a regular file in \(dir.deletingLastPathComponent().path) (no GPIO driver: a real pwrite/pread per op)",
+                { try? fm.removeItem(at: dir) })
+    }
+}
+
+extension TargetOptions {
+    /// The options a child `strobe bench` needs to open the same things.
+    var passThrough: [String] {
+        var a: [String] = []
+        if let virtual { a += ["--virtual", virtual.rawValue, "--fresh", "--virtual-state", "/dev/null"] }
+        if let chip { a += ["--chip", chip] }
+        if devmem { a.append("--devmem") }
+        if root != "/" { a += ["--root", root] }
+        if sysfsRoot != "/sys" { a += ["--sysfs-root", sysfsRoot] }
+        return a
+    }
+}
+
+// MARK: - Helpers
+
+@inline(never)
+func blackHole(_ x: UInt64) { if x == .max { print("") } }
 
 func median(_ xs: [Double]?) -> Double? {
     guard let xs, !xs.isEmpty else { return nil }
@@ -175,9 +339,48 @@ func median(_ xs: [Double]?) -> Double? {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-func rate(_ x: Double) -> String {
-    if x >= 1e9 { return String(format: "%.2f G/s", x / 1e9) }
-    if x >= 1e6 { return String(format: "%.2f M/s", x / 1e6) }
-    if x >= 1e3 { return String(format: "%.2f k/s", x / 1e3) }
-    return String(format: "%.0f /s", x)
+func machineName() -> String {
+    var u = utsname()
+    uname(&u)
+    let machine = withUnsafeBytes(of: u.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    return "\(machine), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+}
+
+func findExecutable(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        let path = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
+
+/// Runs a program with its output discarded; returns its exit status.
+func runQuietly(_ path: String, _ args: [String]) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    return p.terminationStatus
+}
+
+/// The total number of calls in an `strace -c` summary.
+func straceTotal(_ file: String) -> Int? {
+    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n").reversed() where line.hasSuffix("total") {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        // "100.00  0.000123  1  4567  12  total": % time, seconds, usecs/call, calls, [errors], total
+        if fields.count >= 5, let calls = Int(fields[3]) { return calls }
+    }
+    return nil
+}
+
+extension JSONEncoder {
+    static var pretty: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
 }

@@ -84,21 +84,39 @@ struct CLITests {
         #expect(colour.stdout.contains("\u{1B}[34mGPIO2 (I2C1 SDA)") || colour.stdout.contains("\u{1B}[34m"))
     }
 
-    @Test("bench prints C and Swift side by side, and JSON when asked")
+    @Test("bench prints C and Swift side by side per backend, and JSON when asked")
     func bench() throws {
         defer { dir.cleanup() }
-        let r = try runStrobe(["bench", "--toggles", "100000", "--rounds", "3", "--root", dir.path])
+        let r = try runStrobe(["bench", "--toggles", "100000", "--syscall-toggles", "2000", "--rounds", "3", "--root", dir.path, "--backends", "registers,sysfs"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("RAM-backed bcm2711 block"))
-        for op in ["toggle", "mask", "read"] {
-            #expect(r.stdout.contains("\(op)  ") && r.stdout.contains("Swift"))
+        for op in ["toggle", "write", "read", "mask"] {
+            #expect(r.stdout.contains("registers  \(op)"), "register \(op) row")
         }
-        let j = try runStrobe(["bench", "--toggles", "10000", "--rounds", "1", "--json", "--op", "toggle", "--root", dir.path])
-        let report = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any]
-        let rows = report?["rows"] as? [[String: Any]]
+        #expect(r.stdout.contains("sysfs      toggle  Swift"))
+        let j = try runStrobe(["bench", "--toggles", "10000", "--rounds", "1", "--json", "--op", "toggle", "--root", dir.path, "--backends", "registers"])
+        let rows = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [[String: Any]]
         #expect(rows?.count == 2)
-        #expect((rows?.first?["opsPerSecond"] as? Double ?? 0) > 0)
+        #expect((rows?.first?["ops_per_s"] as? Double ?? 0) > 0)
+        #expect(rows?.first?["env"] as? String == "host")
     }
+
+    @Test("syscall accounting: registers none, sysfs exactly one per write and per read")
+    func syscalls() throws {
+        defer { dir.cleanup() }
+        let r = try runStrobe(["bench", "--toggles", "1000", "--syscall-toggles", "1000", "--rounds", "1", "--json", "--count-syscalls",
+                               "--root", dir.path, "--backends", "registers,sysfs"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try JSONDecoder().decode([Row].self, from: Data(r.stdout.utf8))
+        let expected: [String: Double] = ["registers": 0, "sysfs/toggle": 2, "sysfs/write": 1, "sysfs/read": 1]
+        #expect(rows.count == 14)
+        for row in rows {
+            let want = expected["\(row.backend)/\(row.op)"] ?? expected[row.backend]
+            #expect(row.syscalls_per_op == want, "\(row.backend) \(row.op) \(row.impl): \(String(describing: row.syscalls_per_op)) syscalls per op")
+        }
+    }
+
+    struct Row: Decodable { var backend: String; var op: String; var impl: String; var syscalls_per_op: Double? }
 }
 
 /// The CLI against the outside world: signals, sigrok, permissions.

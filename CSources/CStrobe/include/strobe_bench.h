@@ -20,6 +20,14 @@ void strobe_bench_toggle_c(strobe_port port, uint64_t count);
 void strobe_bench_mask_c(strobe_port port, uint32_t mask, uint64_t count);
 /** `count` level reads; returns how many read high (so the loop is not optimized away). */
 uint64_t strobe_bench_read_c(strobe_port port, uint64_t count);
+/** `count` single writes through `port`, alternating set and clear. */
+void strobe_bench_write_c(strobe_port port, uint64_t count);
+/** sysfs: `count` toggles (write 1, write 0) of an open value fd. */
+void strobe_bench_sysfs_toggle_c(int fd, uint64_t count);
+/** sysfs: `count` single writes, alternating 1 and 0. */
+void strobe_bench_sysfs_write_c(int fd, uint64_t count);
+/** sysfs: `count` reads; returns how many read 1. */
+uint64_t strobe_bench_sysfs_read_c(int fd, uint64_t count);
 /** Monotonic clock in ns. */
 uint64_t strobe_monotonic_ns(void);
 

@@ -76,6 +76,15 @@ int strobe_gpiod_event_fd(strobe_gpiod_lines *lines);
  */
 int strobe_gpiod_read_event(strobe_gpiod_lines *lines, int64_t timeout_ns, uint64_t *timestamp_ns, unsigned *offset, int *rising);
 
+/* C reference loops for the benchmark (bench_gpiod.c). */
+
+/** `count` toggles (set 1, set 0) of line 0 of the request. */
+void strobe_bench_gpiod_toggle_c(strobe_gpiod_lines *lines, uint64_t count);
+/** `count` single sets of line 0, alternating 1 and 0. */
+void strobe_bench_gpiod_write_c(strobe_gpiod_lines *lines, uint64_t count);
+/** `count` gets of line 0; returns how many read 1. */
+uint64_t strobe_bench_gpiod_read_c(strobe_gpiod_lines *lines, uint64_t count);
+
 #ifdef __cplusplus
 }
 #endif
