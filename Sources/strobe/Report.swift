@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Strobe
 
 /// Benchmark rows from any number of environments, as a table, CSV, JSON and an SVG chart.
 struct Report {
@@ -8,7 +9,15 @@ struct Report {
     static let backendOrder = ["registers", "libgpiod", "sysfs"]
     static let opOrder = ["toggle", "write", "read", "mask"]
 
+    /// What each known environment is, for rows that don't say.
+    static let knownPlaces = [
+        "emulated-pi3b": "emulated Raspberry Pi 3B (QEMU raspi3b, TCG) on real kernel drivers: relative costs only, not hardware timing",
+        "gpio-sim-kvm": "x86_64 KVM guest with the kernel's gpio-sim driver: real kernel GPIO paths, near-native timing, no Raspberry Pi",
+    ]
+
     init(rows: [BenchRow]) {
+        var rows = rows
+        for i in rows.indices where rows[i].where == nil { rows[i].where = Report.knownPlaces[rows[i].env] }
         func rank(_ r: BenchRow) -> [Int] {
             [Report.backendOrder.firstIndex(of: r.backend) ?? 9, Report.opOrder.firstIndex(of: r.op) ?? 9, r.impl == "c" ? 0 : 1]
         }
@@ -146,11 +155,29 @@ struct ReportCommand: ParsableCommand {
     )
 
     @Argument(help: "Directory with the results.") var directory: String
+    @Option(help: "Fail when any Swift row's Swift/C ratio is below this (e.g. 0.98: Swift may cost at most 2 % over C).")
+    var minSwiftRatio: Double?
 
     func run() throws {
         let rows = try Report.load(directory)
         guard !rows.isEmpty else { throw ValidationError("no bench-*.json or *.jsonl results in \(directory)") }
         let report = Report(rows: rows)
+        if let minSwiftRatio {
+            let swiftRows = report.rows.filter { $0.impl == "swift" }
+            guard !swiftRows.isEmpty else { throw ValidationError("no Swift rows to compare in \(directory)") }
+            var failures: [String] = []
+            for r in swiftRows {
+                guard let ratio = report.swiftOverC(r) else { failures.append("\(r.env) \(r.backend) \(r.op): no C row to compare with"); continue }
+                let line = String(format: "%@ %@ %@: Swift/C %.3f", r.env, r.backend, r.op, ratio)
+                print(line + (ratio >= minSwiftRatio ? "" : "  < \(minSwiftRatio)"))
+                if ratio < minSwiftRatio { failures.append(line) }
+            }
+            if !failures.isEmpty {
+                throw StrobeError.invalidArgument("Swift costs more than \(String(format: "%.0f", (1 / minSwiftRatio - 1) * 100)) % over C: \(failures.joined(separator: "; "))")
+            }
+            print("all \(swiftRows.count) Swift rows within \(String(format: "%.1f", (1 - minSwiftRatio) * 100)) % of C")
+            return
+        }
         try report.csv().write(toFile: "\(directory)/report.csv", atomically: true, encoding: .utf8)
         try report.svg().write(toFile: "\(directory)/report.svg", atomically: true, encoding: .utf8)
         try JSONEncoder.pretty.encode(report.rows).write(to: URL(fileURLWithPath: "\(directory)/report.json"))
