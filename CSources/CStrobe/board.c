@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "strobe_board.h"
+#include "io.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -40,20 +41,7 @@ static ssize_t read_file(const char *root, const char *rel, char *buf, size_t ca
     char path[512];
     int n = snprintf(path, sizeof path, "%s/%s", root, rel);
     if (n < 0 || (size_t)n >= sizeof path) return -ENAMETOOLONG;
-    int fd;
-    do fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0) return -errno;
-    size_t got = 0;
-    while (got < cap) {
-        ssize_t r = read(fd, buf + got, cap - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) { int e = errno; close(fd); return -e; }
-        if (r == 0) break;
-        got += (size_t)r;
-    }
-    close(fd);
-    return (ssize_t)got;
+    return strobe_read_file(path, buf, cap);
 }
 
 const char *strobe_soc_name(strobe_soc soc) {

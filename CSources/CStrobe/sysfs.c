@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "strobe_sysfs.h"
+#include "io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,23 +69,11 @@ static int write_text(const char *path, const char *text) {
 /* Read a small attribute into buf (NUL-terminated, one trailing newline removed).
  * Returns its length or a negative errno; -EOVERFLOW if it does not fit. */
 static ssize_t read_text(const char *path, char *buf, size_t cap) {
-    int fd;
-    do fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0) return -errno;
-    size_t got = 0;
-    for (;;) {
-        if (got == cap) { close(fd); return -EOVERFLOW; }
-        ssize_t r = read(fd, buf + got, cap - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) { int e = errno; close(fd); return -e; }
-        if (r == 0) break;
-        got += (size_t)r;
-    }
-    close(fd);
+    ssize_t got = strobe_read_file(path, buf, cap - 1); /* room for the NUL */
+    if (got < 0) return got;
     if (got > 0 && buf[got - 1] == '\n') got--;
-    buf[got] = 0; /* got < cap: the loop stops with room for the NUL */
-    return (ssize_t)got;
+    buf[got] = 0;
+    return got;
 }
 
 /* A sysfs number: decimal digits only (bases and line counts are never negative). */

@@ -1,0 +1,16 @@
+/*
+ * io.h — the C core's one funnel for reading small files (private to CStrobe).
+ */
+#ifndef STROBE_IO_H
+#define STROBE_IO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Read the whole file at `path` into `buf` (at most `cap` bytes), retrying EINTR.
+ * Returns the number of bytes, -EOVERFLOW when the file holds more than `cap`, or -errno.
+ */
+ssize_t strobe_read_file(const char *path, char *buf, size_t cap);
+
+#endif /* STROBE_IO_H */
