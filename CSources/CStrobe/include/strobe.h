@@ -16,5 +16,6 @@
 #include "strobe_bench.h"
 #include "strobe_events.h"
 #include "strobe_sysfs.h"
+#include "strobe_wave.h"
 
 #endif /* STROBE_H */
