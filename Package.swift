@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // The C core: register layouts, hot-path accessors, detection, mapping, virtual bench.
@@ -39,6 +40,7 @@ let package = Package(
                 "CStrobe",
                 "CStrobeGpiod",
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
