@@ -62,6 +62,8 @@ struct PlaybackOptions: ParsableArguments {
             print("\(title): \(formatSeconds(bench.now - t0)) of virtual time (\(board.backendDescription))")
         } else {
             if board.access != .ram { board.restoreOnTermination() }
+            var usage0 = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage0)
             var start = timespec()
             clock_gettime(CLOCK_MONOTONIC, &start)
             try player.start(wave)
@@ -76,7 +78,13 @@ struct PlaybackOptions: ParsableArguments {
                 player.collectTimings() // keep the record ring from overrunning
             }
             player.stop(atBoundary: true)
+            var usage1 = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage1)
+            func micros(_ t: timeval) -> Double { Double(t.tv_sec) * 1e6 + Double(t.tv_usec) }
+            let cpu = (micros(usage1.ru_utime) - micros(usage0.ru_utime) + micros(usage1.ru_stime) - micros(usage0.ru_stime)) / 1e6
+            let wall = Double(duration.nanoseconds) / 1e9
             print("\(title): \(formatSeconds(duration.nanoseconds)) in real time (\(board.backendDescription))")
+            print(String(format: "CPU use: %.1f %% of one core (%.2f s user+system over %.2f s; the player spins for the last approach to each edge)", 100 * cpu / wall, cpu, wall))
         }
         print(player.timingReport())
         player.release()
