@@ -11,13 +11,18 @@ extension GPIOController {
     ///
     /// The signals are taken with a dispatch source, so the cleanup runs on an ordinary thread,
     /// not in a signal handler, and may take locks. Call it once per board.
-    /// - Parameter beforeExit: runs after the pins are restored, before the process exits
-    ///   (e.g. to save a virtual bench's state).
-    public func restoreOnTermination(signals: [Int32] = [SIGINT, SIGTERM], beforeExit: @escaping @Sendable () -> Void = {}) {
+    /// - Parameters:
+    ///   - beforeRelease: runs first, e.g. to stop a waveform player so nothing writes to the
+    ///     pins while they are being restored.
+    ///   - beforeExit: runs after the pins are restored, before the process exits (e.g. to save a
+    ///     virtual bench's state).
+    public func restoreOnTermination(signals: [Int32] = [SIGINT, SIGTERM], beforeRelease: @escaping @Sendable () -> Void = {},
+                                     beforeExit: @escaping @Sendable () -> Void = {}) {
         for sig in signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [self] in
+                beforeRelease()
                 releaseAll()
                 beforeExit()
                 exit(128 + sig)

@@ -34,9 +34,9 @@ struct Blink: ParsableCommand {
         try target.withBoard { board in
             let statePath = target.statePath
             let bench = board.bench
-            board.restoreOnTermination {
+            board.restoreOnTermination(beforeExit: {
                 if let bench, let statePath { try? bench.saveState(to: statePath) }
-            }
+            })
             try blink(board, bench: bench)
         }
     }

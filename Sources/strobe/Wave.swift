@@ -61,7 +61,10 @@ struct PlaybackOptions: ParsableArguments {
             if let trace { try bench.writeVCD(to: trace, pins: wave.pins) }
             print("\(title): \(formatSeconds(bench.now - t0)) of virtual time (\(board.backendDescription))")
         } else {
-            if board.access != .ram { board.restoreOnTermination() }
+            if board.access != .ram {
+                // Stop the player thread before the pins are handed back, so it can't write after.
+                board.restoreOnTermination(beforeRelease: { player.stop(atBoundary: false) })
+            }
             var usage0 = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage0)
             var start = timespec()

@@ -213,3 +213,25 @@ struct WaveformTests {
         #expect(r.status != 0 && r.stderr.contains("--trace needs --virtual"), "\(r)")
     }
 }
+
+@Suite("strobe trace")
+struct TraceCLITests {
+    @Test("trace captures a command's pin changes on the virtual bench; other commands are refused")
+    func trace() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let vcd = dir.path + "/t.vcd"
+        var r = try runStrobe(["trace", vcd, "--", "servo", "17", "--angle", "90", "--virtual", "rp1", "--duration", "200ms",
+                               "--fresh", "--virtual-state", dir.path + "/s"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let timing = try runTool("sigrok-cli", ["-I", "vcd:downsample=1000", "-i", vcd, "-P", "timing:data=GPIO17:edge=rising", "-A", "timing=time"])
+        let periods = timing.split(separator: "\n").filter { $0.hasPrefix("timing-1:") }
+        #expect(periods.count >= 4 && periods.allSatisfy { $0 == "timing-1: 20.000 ms (50.000 Hz)" }, "50 Hz servo frames: \(timing.prefix(300))")
+        let pulses = try runTool("sigrok-cli", ["-I", "vcd:downsample=1000", "-i", vcd, "-P", "pwm:data=GPIO17", "-A", "pwm=duty-cycle"])
+        #expect(pulses.split(separator: "\n").filter { $0.hasPrefix("pwm-1:") }.allSatisfy { $0 == "pwm-1: 7.500000%" }, "1500 µs of 20 ms: \(pulses.prefix(300))")
+        r = try runStrobe(["trace", vcd, "--", "info", "--virtual", "rp1"])
+        #expect(r.status != 0 && r.stderr.contains("strobe trace captures pwm, servo, wave, blink; not info"))
+        r = try runStrobe(["trace", vcd, "--", "pwm", "18", "--freq", "1000", "--duty", "0.5"])
+        #expect(r.status != 0 && r.stderr.contains("tracing needs the virtual bench"))
+    }
+}
