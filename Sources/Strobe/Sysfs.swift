@@ -81,8 +81,7 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
         case 0: break
         case -EBUSY:
             throw .lineBusy(pin, detail: "sysfs refused to export GPIO \(number) (\(chipName) line \(pin)): it is already exported, or the kernel or another process holds it")
-        case -ETIMEDOUT:
-            _ = strobe_sysfs_unexport(root, number)
+        case -ETIMEDOUT:  // strobe_sysfs_export has already unexported the line again
             throw .permissionDenied(path: path)
         default:
             throw .system(operation: "exporting", path: "\(root)/class/gpio/export (GPIO \(number))", errno: Errno(rawValue: -rc))

@@ -62,3 +62,10 @@ func runStrobe(_ arguments: [String], env: [String: String] = [:]) throws -> CLI
     process.waitUntilExit()
     return CLIResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
+
+/// The rising-edge times and high-pulse widths of one pin's recorded changes (a PWM trace).
+func risesAndWidths(_ changes: [VirtualBench.Change]) -> (rises: [UInt64], widths: [UInt64]) {
+    let rises = changes.filter { $0.level == .high }.map(\.time)
+    let falls = changes.filter { $0.level == .low }.map(\.time)
+    return (rises, zip(rises, falls).map { $1 - $0 })
+}
