@@ -21,3 +21,10 @@ uint64_t strobe_bench_gpiod_read_c(strobe_gpiod_lines *lines, uint64_t count) {
     for (uint64_t i = 0; i < count; i++) high += strobe_gpiod_get(lines, 0) == 1;
     return high;
 }
+
+void strobe_bench_gpiod_mask_c(strobe_gpiod_lines *lines, uint32_t bits, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) {
+        strobe_gpiod_write_bits(lines, bits, 1);
+        strobe_gpiod_write_bits(lines, bits, 0);
+    }
+}

@@ -296,6 +296,32 @@ int strobe_gpiod_set_all(strobe_gpiod_lines *lines, const int *values) {
     return 0;
 }
 
+uint32_t strobe_gpiod_bank_mask(const strobe_gpiod_lines *lines) {
+    if (!lines || lines->count == 0) return 0;
+    unsigned bank = gpiod_line_offset(lines->bulk.lines[0]) / 32;
+    uint32_t mask = 0;
+    for (size_t i = 0; i < lines->count; i++) {
+        unsigned offset = gpiod_line_offset(lines->bulk.lines[i]);
+        if (offset / 32 != bank) return 0;
+        mask |= 1u << (offset % 32);
+    }
+    return mask;
+}
+
+int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value) {
+    if (!lines || lines->count == 0) return -EINVAL;
+    unsigned bank = gpiod_line_offset(lines->bulk.lines[0]) / 32;
+    int values[STROBE_GPIOD_MAX_LINES];
+    for (size_t i = 0; i < lines->count; i++) {
+        unsigned offset = gpiod_line_offset(lines->bulk.lines[i]);
+        if (offset / 32 != bank) return -EINVAL;
+        values[i] = (bits >> (offset % 32)) & 1u ? !!value : lines->values[i];
+    }
+    if (gpiod_line_set_value_bulk(&lines->bulk, values) < 0) return neg_errno();
+    memcpy(lines->values, values, lines->count * sizeof values[0]);
+    return 0;
+}
+
 int strobe_gpiod_get_all(strobe_gpiod_lines *lines, int *values) {
     if (!lines || !values) return -EINVAL;
     if (gpiod_line_get_value_bulk(&lines->bulk, values) < 0) return neg_errno();

@@ -18,10 +18,12 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     let chip: OpaquePointer
     let claims = ClaimTable<LineRequest>()
 
-    /// A libgpiod line request, released when its claim ends.
+    /// A libgpiod line request, released when its claim ends. An output group's request is
+    /// recorded under each of its pins; only the first pin's entry owns (and releases) it.
     struct LineRequest: @unchecked Sendable {
         // Sendable: the request is used by one claim and released exactly once.
         let lines: OpaquePointer
+        var owner = true
     }
 
     /// "libgpiod (gpiochip0, pinctrl-bcm2835)".
@@ -113,7 +115,7 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     /// Releases the request. libgpiod v1 gives the line back to the kernel, whose pinctrl
     /// driver decides what happens to it; `keepState` cannot change that.
     public func releaseLine(_ pin: Int, token: UInt64, keepState: Bool) {
-        claims.release(pin, token: token) { saved in strobe_gpiod_release(saved.lines) }
+        claims.release(pin, token: token) { saved in if saved.owner { strobe_gpiod_release(saved.lines) } }
     }
 
     /// Releases every line this process requested through this chip.
@@ -121,18 +123,63 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
         for (pin, token) in claims.all { releaseLine(pin, token: token, keepState: false) }
     }
 
-    /// One GPIO_SET_LINE_VALUES ioctl.
+    /// One GPIOHANDLE_SET_LINE_VALUES ioctl.
     @inlinable @inline(__always)
     public static func set(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, 1) }
-    /// One GPIO_SET_LINE_VALUES ioctl.
+    /// One GPIOHANDLE_SET_LINE_VALUES ioctl.
     @inlinable @inline(__always)
     public static func clear(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, 0) }
     /// A read (one ioctl) and a write (one ioctl).
     @inlinable @inline(__always)
     public static func toggle(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, strobe_gpiod_get(line.request, 0) == 1 ? 0 : 1) }
-    /// One GPIO_GET_LINE_VALUES ioctl.
+    /// One GPIOHANDLE_GET_LINE_VALUES ioctl.
     @inlinable @inline(__always)
     public static func read(_ line: GpiodLine) -> Bool { strobe_gpiod_get(line.request, 0) == 1 }
+
+    /// Claims several output lines of one 32-line bank as one kernel request, for mask writes:
+    /// one `GPIOHANDLE_SET_LINE_VALUES` ioctl sets or clears any subset of them together.
+    /// - Parameters:
+    ///   - pins: line offsets, all in one bank (`pin / 32` equal), each once; at most 64.
+    ///   - initial: the level every line starts at (set by the request itself).
+    /// - Throws: ``StrobeError/invalidArgument(_:)`` for an empty list, a repeated pin or pins
+    ///   spanning two banks; ``StrobeError/invalidLine(_:chip:count:)``; ``StrobeError/pinInUse(_:)``
+    ///   when this process holds one of them; ``StrobeError/lineBusy(_:detail:)`` when the kernel
+    ///   or another process does.
+    public func outputs(_ pins: [Int], initial: Level = .low) throws(StrobeError) -> GpiodOutputGroup {
+        guard let first = pins.first else { throw .invalidArgument("an output group needs at least one pin") }
+        for pin in pins { try validate(pin) }
+        guard pins.allSatisfy({ $0 / 32 == first / 32 }) else {
+            throw .invalidArgument("lines \(pins.map(String.init).joined(separator: ", ")) span two 32-line banks; one mask write reaches one bank")
+        }
+        guard Set(pins).count == pins.count else { throw .invalidArgument("an output group lists a pin twice") }
+        guard pins.count <= Int(STROBE_GPIOD_MAX_LINES) else {
+            throw .invalidArgument("an output group of \(pins.count) lines: one kernel request holds at most \(STROBE_GPIOD_MAX_LINES)")
+        }
+        for pin in pins where claims.isClaimed(pin) { throw .pinInUse(pin) }
+        var request: OpaquePointer?
+        let token = try claims.claim(first) { () throws(StrobeError) -> LineRequest in
+            var offsets = pins.map { UInt32($0) }
+            var values = [Int32](repeating: initial.isHigh ? 1 : 0, count: pins.count)
+            let rc = strobe_gpiod_request_output(chip, &offsets, &values, pins.count, bias(nil), &request)
+            guard rc == 0, let request else {
+                // Name the line that is busy, not just the first one.
+                let held = pins.first { (try? holder(of: $0)).flatMap { $0 } != nil } ?? first
+                throw busy(held, rc)
+            }
+            return LineRequest(lines: request)
+        }
+        var claimed = [first]
+        do {
+            for pin in pins.dropFirst() {
+                _ = try claims.claim(pin, token: token) { () throws(StrobeError) -> LineRequest in LineRequest(lines: request!, owner: false) }
+                claimed.append(pin)
+            }
+        } catch {
+            for pin in claimed.reversed() { releaseLine(pin, token: token, keepState: false) }
+            throw error
+        }
+        return GpiodOutputGroup(chip: self, pins: pins, request: request!, token: token)
+    }
 
     /// Edge events from the kernel: the line is requested for events, and each one carries the
     /// kernel's own timestamp (CLOCK_MONOTONIC).
@@ -153,6 +200,70 @@ public struct GpiodLine: @unchecked Sendable {
     // Sendable: the kernel serializes ioctls on the request's file descriptor.
     /// The C core's request handle (`strobe_gpiod_lines *`).
     public let request: OpaquePointer
+}
+
+/// Output lines of one chip bank in one kernel request, written together: one ioctl sets or
+/// clears any subset (made by ``GpiodChip/outputs(_:initial:)``).
+///
+/// Masks use line offsets within the bank, as ``OutputGroup`` does for registers (bit n is line
+/// n of bank 0, line 32+n of bank 1); bits of lines outside the group are ignored. Lines of the
+/// group whose bit is clear keep their level. Dropping the group releases the request (libgpiod
+/// v1 hands the lines back to the kernel).
+public struct GpiodOutputGroup: ~Copyable, @unchecked Sendable {
+    // Sendable: the kernel serializes ioctls on the request; the C core's copy of the levels is
+    // written by one owner at a time, which ~Copyable guarantees.
+    /// The line offsets in the group, in request order.
+    public let pins: [Int]
+    /// The group's lines as a bank mask.
+    public let mask: UInt32
+    /// The C core's request handle (`strobe_gpiod_lines *`).
+    public let request: OpaquePointer
+    var claim: Claim<GpiodChip>
+
+    init(chip: GpiodChip, pins: [Int], request: OpaquePointer, token: UInt64) {
+        self.pins = pins
+        self.request = request
+        self.mask = strobe_gpiod_bank_mask(request)
+        self.claim = Claim(controller: chip, pins: pins, token: token)
+    }
+
+    /// Drives high every group line whose bit is set in `bits`: one ioctl.
+    @inlinable @inline(__always)
+    public func set(mask bits: UInt32) { _ = strobe_gpiod_write_bits(request, bits, 1) }
+
+    /// Drives low every group line whose bit is set in `bits`: one ioctl.
+    @inlinable @inline(__always)
+    public func clear(mask bits: UInt32) { _ = strobe_gpiod_write_bits(request, bits, 0) }
+
+    /// Drives every group line to its bit in `bits`: two ioctls (set, then clear), as on
+    /// registers; ``set(levels:)`` does it in one.
+    @inlinable @inline(__always)
+    public func write(mask bits: UInt32) {
+        set(mask: bits)
+        clear(mask: ~bits)
+    }
+
+    /// Drives every group line to its bit in `bits` with one ioctl.
+    /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses.
+    public func set(levels bits: UInt32) throws(StrobeError) {
+        var values = pins.map { Int32(truncatingIfNeeded: (bits >> UInt32($0 % 32)) & 1) }
+        let rc = strobe_gpiod_set_all(request, &values)
+        if rc < 0 { throw .system(operation: "setting", path: "lines \(pins.map(String.init).joined(separator: ", "))", errno: Errno(rawValue: -rc)) }
+    }
+
+    /// The levels of the group's lines as a bank mask: one ioctl.
+    /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses.
+    public func read() throws(StrobeError) -> UInt32 {
+        var values = [Int32](repeating: 0, count: pins.count)
+        let rc = strobe_gpiod_get_all(request, &values)
+        if rc < 0 { throw .system(operation: "reading", path: "lines \(pins.map(String.init).joined(separator: ", "))", errno: Errno(rawValue: -rc)) }
+        var bits: UInt32 = 0
+        for (pin, v) in zip(pins, values) where v != 0 { bits |= 1 << UInt32(pin % 32) }
+        return bits
+    }
+
+    /// Gives the lines back to the kernel.
+    public consuming func release() {}
 }
 
 /// Kernel edge events of one line, read from the request's file descriptor.

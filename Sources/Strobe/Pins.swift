@@ -24,7 +24,7 @@ struct Claim<Controller: GPIOController>: ~Copyable {
 ///
 /// The hot path — ``set()``, ``clear()``, ``write(_:)`` — is `@inlinable` and specializes per
 /// backend: on a ``Board`` each call is one store to GPSETn/GPCLRn (BCM) or to the SYS_RIO OUT
-/// SET/CLR alias (RP1); on a ``GpiodChip`` one `GPIO_V2_LINE_SET_VALUES` ioctl; on ``SysfsGPIO``
+/// SET/CLR alias (RP1); on a ``GpiodChip`` one `GPIOHANDLE_SET_LINE_VALUES` ioctl (uAPI v1, libgpiod 1.6); on ``SysfsGPIO``
 /// one `pwrite` of the value file.
 ///
 /// Sendable: register writes are single stores to write-1-to-set/clear or atomic-alias

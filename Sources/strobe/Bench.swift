@@ -60,6 +60,16 @@ func swiftMaskLoop(_ group: borrowing OutputGroup, _ mask: UInt32, _ count: UInt
     }
 }
 
+@inline(never)
+func swiftGpiodMaskLoop(_ group: borrowing GpiodOutputGroup, _ mask: UInt32, _ count: UInt64) {
+    var i: UInt64 = 0
+    while i < count {
+        group.set(mask: mask)
+        group.clear(mask: mask)
+        i &+= 1
+    }
+}
+
 // MARK: - Rows and options
 
 enum BenchOp: String, CaseIterable, ExpressibleByArgument, Codable {
@@ -93,6 +103,8 @@ struct BenchTarget {
     var note: String
     var count: UInt64
     var loops: [BenchOp: [BenchImpl: (UInt64) -> Void]]
+    /// How many pins the mask loops write (0: no mask operation on this backend).
+    var maskWidth = 0
 }
 
 struct Bench: ParsableCommand {
@@ -102,8 +114,12 @@ struct Bench: ParsableCommand {
             Backends: registers (the GPIO block; off a Pi a RAM-backed block shaped like it), \
             sysfs (off a Pi: a regular file standing in for the value file, so the syscall path is \
             real but no driver answers), libgpiod (needs a GPIO chip). Operations: toggle (set + \
-            clear), write (one set or clear), read, mask (a set and a clear of a 32-pin mask; \
-            registers only). Each round runs C then Swift; the median round is reported. \
+            clear), write (one set or clear), read, mask (a set and a clear of several pins at \
+            once: one store on registers, one ioctl on libgpiod; sysfs has none). The mask pins \
+            are --mask-pins; by default every other free pin of --pin's 32-pin bank where no \
+            hardware can be harmed (a RAM block, the virtual bench, a gpio-sim or gpio-mockup \
+            chip), and only --pin + 1 on hardware, where the other pins may be wired to \
+            something. Each round runs C then Swift; the median round is reported. \
             --count-syscalls re-runs each loop under strace to count syscalls per operation. \
             --out DIR writes bench-ENV.json for `strobe report`.
             """
@@ -113,6 +129,8 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Only these backends (comma-separated; default: every one available).", valueName: "registers,sysfs,libgpiod")) var backends: String?
     @Option(help: ArgumentHelp("Layout of the RAM-backed block off a Pi.", valueName: "bcm2835|bcm2711|rp1")) var ram: Layout = .bcm2711
     @Option(help: "GPIO to drive.") var pin: Int = 17
+    @Option(help: ArgumentHelp("Pins for the mask operation, in --pin's 32-pin bank: a list (\"18,20-23\"), \"all\" (every other free pin of the bank) or \"next\" (--pin + 1). Default: all on a RAM block, the virtual bench or a simulated chip; next on hardware.", valueName: "list|all|next"))
+    var maskPins: String?
     @Option(help: "Register operations per round.") var toggles: UInt64 = 20_000_000
     @Option(help: "Operations per round on the kernel backends (each is a syscall).") var syscallToggles: UInt64 = 100_000
     @Option(help: "Rounds; C and Swift alternate and the median round is reported.") var rounds: Int = 7
@@ -167,7 +185,7 @@ struct Bench: ParsableCommand {
                 : board.bench != nil ? "virtual bench: every store traps into the simulator"
                 : "RAM-backed \(board.layout) block: no pin moves; the cost of the code path"
             let out = try board.output(pin)
-            let group = try board.outputs([pin + 1 < board.layout.pinCount ? pin + 1 : pin - 1])
+            let group = try board.outputs(try maskPinList(pinCount: board.layout.pinCount, onHardware: board.info != nil))
             let mask = group.mask
             var maskPort = out.registerPort
             maskPort.mask = mask
@@ -179,7 +197,7 @@ struct Bench: ParsableCommand {
                 .write: [.c: { strobe_bench_write_c(port, $0) }, .swift: { swiftWrite(out, $0) }],
                 .read: [.c: { sink &+= strobe_bench_read_c(port, $0) }, .swift: { sink &+= swiftRead(out, $0) }],
                 .mask: [.c: { strobe_bench_mask_c(maskPort, mask, $0) }, .swift: { swiftMaskLoop(group, mask, $0) }],
-            ]))
+            ], maskWidth: group.pins.count))
             blackHole(sink)
         case "sysfs":
             let (gpio, note, cleanup) = try env.sysfs(pin: pin)
@@ -197,15 +215,57 @@ struct Bench: ParsableCommand {
             let chip = try GpiodChip(target.chip)
             let out = try chip.output(pin)
             let request = out.line.request
+            // Only a simulated chip's lines are all safe to drive; on real hardware, one more line.
+            let simulated = chip.label.hasPrefix("gpio-sim") || chip.label.hasPrefix("gpio-mockup")
+            let maskLines = try maskPinList(pinCount: chip.pinCount, onHardware: !simulated) { line in
+                (try? chip.holder(of: line)).flatMap { $0 } == nil
+            }
+            let group = try chip.outputs(maskLines)
+            let groupRequest = group.request, mask = group.mask
             var sink: UInt64 = 0
             body(BenchTarget(backend: "libgpiod", note: "libgpiod (\(chip.name), \(chip.label))", count: syscallToggles, loops: [
                 .toggle: [.c: { strobe_bench_gpiod_toggle_c(request, $0) }, .swift: { swiftToggle(out, $0) }],
                 .write: [.c: { strobe_bench_gpiod_write_c(request, $0) }, .swift: { swiftWrite(out, $0) }],
                 .read: [.c: { sink &+= strobe_bench_gpiod_read_c(request, $0) }, .swift: { sink &+= swiftRead(out, $0) }],
-            ]))
+                .mask: [.c: { strobe_bench_gpiod_mask_c(groupRequest, mask, $0) }, .swift: { swiftGpiodMaskLoop(group, mask, $0) }],
+            ], maskWidth: group.pins.count))
             blackHole(sink)
         default:
             throw ValidationError("unknown backend \(backend)")
+        }
+    }
+
+    func validate() throws {
+        if let maskPins, maskPins != "all", maskPins != "next" {
+            let pins = try Bench.parsePinList(maskPins)
+            if pins.contains(pin) { throw ValidationError("--mask-pins includes --pin \(pin), which the other operations hold") }
+            if let other = pins.first(where: { $0 / 32 != pin / 32 }) {
+                throw ValidationError("--mask-pins \(other) is not in --pin \(pin)'s 32-pin bank (\(pin / 32 * 32)–\(pin / 32 * 32 + 31)): one mask write reaches one bank")
+            }
+        }
+    }
+
+    /// "18,20-23" → [18, 20, 21, 22, 23].
+    static func parsePinList(_ spec: String) throws -> [Int] {
+        var pins: [Int] = []
+        for part in spec.split(separator: ",", omittingEmptySubsequences: false) {
+            let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...2).contains(ends.count), let lo = ends.first!, let hi = ends.last!, lo >= 0, lo <= hi else {
+                throw ValidationError("--mask-pins takes a list like 18,20-23, or all, or next; not '\(spec)'")
+            }
+            pins += Array(lo...hi)
+        }
+        return pins
+    }
+
+    /// The pins the mask loops write (see --mask-pins), never including --pin.
+    /// "all" leaves out lines `isFree` says someone else holds.
+    func maskPinList(pinCount: Int, onHardware: Bool, isFree: (Int) -> Bool = { _ in true }) throws -> [Int] {
+        let bank = pin / 32
+        switch maskPins ?? (onHardware ? "next" : "all") {
+        case "all": return (bank * 32..<min(bank * 32 + 32, pinCount)).filter { $0 != pin && isFree($0) }
+        case "next": return [pin + 1 < pinCount && (pin + 1) / 32 == bank ? pin + 1 : pin - 1]
+        case let list: return try Bench.parsePinList(list)
         }
     }
 
@@ -231,7 +291,8 @@ struct Bench: ParsableCommand {
             for i in impls {
                 guard let ns = median(samples[o]?[i]) else { continue }
                 rows.append(BenchRow(env: env.id, where: env.description, backend: t.backend, op: o.rawValue, impl: i.rawValue,
-                                     ops: t.count, ns_per_op: ns, ops_per_s: 1e9 / ns, syscalls_per_op: nil, note: t.note))
+                                     ops: t.count, ns_per_op: ns, ops_per_s: 1e9 / ns, syscalls_per_op: nil,
+                                     note: o == .mask ? "\(t.maskWidth)-pin mask" : t.note))
             }
         }
         return rows
@@ -256,6 +317,7 @@ struct Bench: ParsableCommand {
                 var args = ["-f", "-c", "-o", file, me, "bench", "--backends", r.backend, "--op", r.op, "--impl", r.impl,
                             "--toggles", "\(n)", "--syscall-toggles", "\(n)", "--rounds", "1", "--json", "--pin", "\(pin)", "--ram", ram.rawValue]
                 args += target.passThrough
+                if let maskPins { args += ["--mask-pins", maskPins] }
                 let status = try runQuietly(strace, args)
                 guard status == 0, let total = straceTotal(file) else {
                     throw StrobeError.unsupported("counting syscalls of \(r.backend)/\(r.op)/\(r.impl) under strace failed (status \(status))")

@@ -13,6 +13,8 @@ struct Report {
     static let knownPlaces = [
         "emulated-pi3b": "emulated Raspberry Pi 3B (QEMU raspi3b, TCG) on real kernel drivers: relative costs only, not hardware timing",
         "gpio-sim-kvm": "x86_64 KVM guest with the kernel's gpio-sim driver: real kernel GPIO paths, near-native timing, no Raspberry Pi",
+        "gpio-sim-icount": "x86_64 QEMU guest with the kernel's gpio-sim driver, guest clock = instructions executed (1 ns each): whole-path instruction counts, kernel included, not hardware timing",
+        "gpio-sim-tcg": "x86_64 QEMU TCG guest with the kernel's gpio-sim driver: emulated CPU, timings mean nothing",
     ]
 
     init(rows: [BenchRow]) {
@@ -57,13 +59,13 @@ struct Report {
             let times = timesRegisterC(r).map { String(format: "%.1f", $0) } ?? "-"
             let sys = r.syscalls_per_op.map { String(format: "%.2f", $0) } ?? "-"
             let ratio = r.impl == "c" ? "" : (swiftOverC(r).map { String(format: "%.3f", $0) } ?? "-")
-            let note = r.impl == "c" && r.op == "toggle" ? (r.note ?? "") : ""
+            let note = r.impl == "c" && (r.op == "toggle" || r.op == "mask") ? (r.note ?? "") : ""
             lines.append([pad(r.backend, 10), pad(r.op, 7), pad(r.impl == "c" ? "C" : "Swift", 6), pad(rate(r.ops_per_s), 13),
                           pad(String(format: "%.3f", r.ns_per_op), 10, right: true), " ", pad(times, 8, right: true), "  ",
                           pad(sys, 11, right: true), "  ", pad(ratio, 7), "  ", note].joined(separator: " "))
         }
         lines.append("")
-        lines.append("toggle = set + clear; write = one set or clear; mask = set + clear of a 32-pin mask. × reg-C: how many times")
+        lines.append("toggle = set + clear; write = one set or clear; mask = set + clear of several pins at once. × reg-C: how many times")
         lines.append("register-C's time per operation in the same place. Swift/C: C's time over Swift's (1.000 = equal, higher = Swift faster).")
         return lines.joined(separator: "\n")
     }

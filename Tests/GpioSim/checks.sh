@@ -9,7 +9,7 @@
 # "gpio-sim: N passed, M failed" (", K skipped" when some were); exits 1 when a check failed.
 #
 # Environment: STROBE (the binary, default strobe), STROBE_SIM_BENCH_TOGGLES (operations per
-# round of the timing table, default 20000 under KVM, 2000 under TCG), STROBE_SIM_COUNT_SYSCALLS=1
+# round of the timing table, default 2000 under plain TCG, 20000 under KVM or icount), STROBE_SIM_COUNT_SYSCALLS=1
 # (run the `strobe bench --count-syscalls` check under TCG too). With /out shared
 # (scripts/gpio-sim-vm --out DIR), the timing table's rows land in DIR/bench-gpio-sim-ACCEL.json.
 set -u
@@ -238,6 +238,10 @@ if wait_for 20 held 11 strobe; then
     check "busy: strobe get 11 fails while strobe monitor holds line 11, with one line naming the holder \"strobe\"" \
         "status $rc: $(tr '\n' '|' <"$tmp/out")" \
         sh -c "[ $rc -ne 0 ] && [ \"\$(wc -l <'$tmp/out')\" -eq 1 ] && grep -q 'busy' '$tmp/out' && grep -q '\"strobe\"' '$tmp/out'"
+    timeout 60 "$STROBE" bench --backends libgpiod --chip "$CHIP" --pin 13 --op mask --mask-pins 10-12 \
+        --syscall-toggles 1 --rounds 1 >"$tmp/out" 2>&1
+    check "busy: an output group of lines 10-12 is refused, naming line 11 and its holder \"strobe\"" \
+        "$(tr '\n' '|' <"$tmp/out")" grep -q 'skipped libgpiod:.*line 11 is held by "strobe"' "$tmp/out"
     kill -TERM "$mon_pid"
     wait "$mon_pid"
     check "busy: the monitor gives line 11 back on SIGTERM" "$(grep "gpio-$((BASE + 11)) " /sys/kernel/debug/gpio)" \
@@ -272,6 +276,14 @@ for impl in c swift; do
     check "strace: libgpiod read ($impl) makes 1 ioctl per read" "got $got" test "$got" = 1
     got=$(per_op sysfs write "$impl" pwrite64)
     check "strace: sysfs write ($impl) makes 1 pwrite64 per write" "got $got" test "$got" = 1
+    got=$(per_op libgpiod mask "$impl" ioctl)
+    check "strace: libgpiod 31-line mask ($impl) makes 2 ioctls per mask toggle (one set, one clear)" "got $got" test "$got" = 2
+    # What the kernel is asked to do: one GPIOHANDLE_SET_LINE_VALUES for all three lines, up then down.
+    strace -e trace=ioctl -o "$tmp/values" "$STROBE" bench --backends libgpiod --chip "$CHIP" --pin 13 --op mask --impl "$impl" \
+        --mask-pins 20-22 --syscall-toggles 1 --rounds 1 --json >/dev/null 2>&1
+    sets=$(grep -o 'GPIOHANDLE_SET_LINE_VALUES_IOCTL, {values=\[[0-9], [0-9], [0-9]' "$tmp/values" | sed 's/.*values=\[//' | tr -d ' ' | tr '\n' ' ')
+    check "strace: a libgpiod mask toggle of lines 20-22 ($impl) sends values 1,1,1 then 0,0,0 in one request" \
+        "got '$sets'" test "$sets" = "1,1,1 0,0,0 "
 done
 
 # strobe's own --count-syscalls (strace under strobe bench): 4000 syscalls under ptrace per row,

@@ -101,6 +101,33 @@ struct CLITests {
         #expect(rows?.first?["env"] as? String == "host")
     }
 
+    @Test("bench's mask writes every other pin of --pin's bank off a Pi, --mask-pins picks others, bad lists are refused")
+    func benchMaskPins() throws {
+        defer { dir.cleanup() }
+        func maskNote(_ extra: [String]) throws -> String? {
+            let r = try runStrobe(["bench", "--toggles", "1000", "--rounds", "1", "--json", "--op", "mask", "--impl", "c",
+                                   "--root", dir.path, "--backends", "registers"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+            return rows?.first?["note"] as? String
+        }
+        #expect(try maskNote([]) == "31-pin mask")
+        #expect(try maskNote(["--mask-pins", "18,20-23"]) == "5-pin mask")
+        #expect(try maskNote(["--mask-pins", "next"]) == "1-pin mask")
+        #expect(try maskNote(["--pin", "40", "--mask-pins", "all"]) == "25-pin mask", "bank 1 of the bcm2711 has GPIO 32–57")
+        let refusals = [
+            (["--mask-pins", "17"], "includes --pin 17"),
+            (["--mask-pins", "3-x"], "takes a list like 18,20-23"),
+            (["--mask-pins", "5,,6"], "takes a list like 18,20-23"),
+            (["--mask-pins", "40"], "is not in --pin 17's 32-pin bank"),
+        ]
+        for (args, message) in refusals {
+            let r = try runStrobe(["bench", "--root", dir.path, "--backends", "registers"] + args)
+            #expect(r.status != 0, "\(args) accepted")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+    }
+
     @Test("syscall accounting: registers none, sysfs exactly one per write and per read")
     func syscalls() throws {
         defer { dir.cleanup() }
@@ -169,7 +196,7 @@ struct CLIEndToEndTests {
         #expect(r.stderr.hasPrefix("Error: \(dir.path)/dev/gpiomem cannot be mapped ("), "\(r.stderr)")
         // A device only root may open, tried as an ordinary user.
         try FileManager.default.removeItem(atPath: dir.path + "/dev/gpiomem")
-        FileManager.default.createFile(atPath: dir.path + "/dev/gpiomem", contents: Data(count: 4096), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: dir.path + "/dev/gpiomem", contents: Data(count: 4096), attributes: [.posixPermissions: 0o600])
         let args = ["info", "--root", root, "--device-root", dir.path]
         if getuid() == 0 {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
@@ -216,7 +243,7 @@ struct CLIFileBackedTests {
         let root = fixturesDirectory.appendingPathComponent("boards/pi4-model-b").path
         try FileManager.default.createDirectory(atPath: dir.path + "/dev", withIntermediateDirectories: true)
         let device = dir.path + "/dev/gpiomem"
-        FileManager.default.createFile(atPath: device, contents: Data(count: 4096))
+        _ = FileManager.default.createFile(atPath: device, contents: Data(count: 4096))
         var r = try runStrobe(["info", "--root", root, "--device-root", dir.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("Board:     Raspberry Pi 4 Model B Rev 1.4 (4B, 4 GB, revision c03114)\nSoC:       bcm2711 (layout bcm2711, 58 GPIOs)\nRegisters: \(device), GPIO block at 0xfe200000\n"))
@@ -237,7 +264,7 @@ struct CLIFileBackedTests {
         let root = fixturesDirectory.appendingPathComponent("boards/pi5-model-b").path
         try FileManager.default.createDirectory(atPath: dir.path + "/dev", withIntermediateDirectories: true)
         let device = dir.path + "/dev/gpiomem0"
-        FileManager.default.createFile(atPath: device, contents: Data(count: 0x30000))
+        _ = FileManager.default.createFile(atPath: device, contents: Data(count: 0x30000))
         let r = try runStrobe(["set", "17", "1", "--root", root, "--device-root", dir.path])
         #expect(r.status == 0, "\(r.stderr)")
         let w = try words(device)

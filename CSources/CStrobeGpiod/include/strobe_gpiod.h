@@ -60,7 +60,7 @@ int strobe_gpiod_request_events(strobe_gpiod_chip *chip, unsigned offset, int ed
 /** Release the lines (they go back to the kernel as inputs; libgpiod v1 cannot keep a state). */
 void strobe_gpiod_release(strobe_gpiod_lines *lines);
 
-/** Set line `index` of the request (0 for single lines): one GPIO_LINE_SET ioctl. */
+/** Set line `index` of the request (0 for single lines): one GPIOHANDLE_SET_LINE_VALUES ioctl. */
 int strobe_gpiod_set(strobe_gpiod_lines *lines, size_t index, int value);
 /** Get line `index`: one ioctl; returns 0 or 1. */
 int strobe_gpiod_get(strobe_gpiod_lines *lines, size_t index);
@@ -68,6 +68,15 @@ int strobe_gpiod_get(strobe_gpiod_lines *lines, size_t index);
 int strobe_gpiod_set_all(strobe_gpiod_lines *lines, const int *values);
 /** Get all lines into `values`: one ioctl. */
 int strobe_gpiod_get_all(strobe_gpiod_lines *lines, int *values);
+/**
+ * Drive to `value` every line of the request whose offset's bit is set in `bits`, where bit n
+ * stands for offset 32*k + n of the request's 32-line bank k (the first line's); lines of the
+ * request whose bit is clear keep their last level. One ioctl for the whole request, even when
+ * no bit matches. -EINVAL: the request spans two banks.
+ */
+int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value);
+/** The request's lines as a bank bit mask (see strobe_gpiod_write_bits); 0 when it spans banks. */
+uint32_t strobe_gpiod_bank_mask(const strobe_gpiod_lines *lines);
 /** File descriptor to poll for events of an events request. */
 int strobe_gpiod_event_fd(strobe_gpiod_lines *lines);
 /**
@@ -84,6 +93,8 @@ void strobe_bench_gpiod_toggle_c(strobe_gpiod_lines *lines, uint64_t count);
 void strobe_bench_gpiod_write_c(strobe_gpiod_lines *lines, uint64_t count);
 /** `count` gets of line 0; returns how many read 1. */
 uint64_t strobe_bench_gpiod_read_c(strobe_gpiod_lines *lines, uint64_t count);
+/** `count` mask toggles of a multi-line request: drive the lines in `bits` high, then low. */
+void strobe_bench_gpiod_mask_c(strobe_gpiod_lines *lines, uint32_t bits, uint64_t count);
 
 #ifdef __cplusplus
 }
