@@ -383,6 +383,9 @@ struct Gpiod {
     std::string skip;
     strobe_gpiod_chip *chip = nullptr;
     strobe_gpiod_lines *lines = nullptr;
+    strobe_gpiod_lines *group = nullptr; // line pin + 1, for the mask benchmark
+    uint32_t mask = 0;
+    std::string group_skip;
 };
 
 // /dev/gpiochipN names, lowest N first.
@@ -445,11 +448,22 @@ void setup_gpiod(Gpiod &g, unsigned pin, std::string *context) {
         return;
     }
     *context = "line " + std::to_string(pin) + " of " + where + ", consumer \"" STROBE_GPIOD_CONSUMER "\"";
+    unsigned next = pin + 1;
+    if (next >= lines || next / 32 != pin / 32) {
+        g.group_skip = "no line " + std::to_string(next) + " in line " + std::to_string(pin) + "'s bank of " + where + " for the mask";
+    } else if ((rc = strobe_gpiod_request_output(g.chip, &next, &low, 1, STROBE_GPIOD_BIAS_AS_IS, &g.group)) < 0) {
+        g.group_skip = "mask line " + std::to_string(next) + " of " + where + ": " + errno_text(rc);
+    } else {
+        g.mask = strobe_gpiod_bank_mask(g.group);
+        *context += "; mask: line " + std::to_string(next);
+    }
 }
 
 void cleanup_gpiod(Gpiod &g) {
     if (g.lines) strobe_gpiod_release(g.lines);
     g.lines = nullptr;
+    if (g.group) strobe_gpiod_release(g.group);
+    g.group = nullptr;
     if (g.chip) strobe_gpiod_chip_close(g.chip);
     g.chip = nullptr;
 }
@@ -614,6 +628,24 @@ void gpiod_read(benchmark::State &state, const Gpiod *g) {
     report(state, 1);
 }
 
+void gpiod_mask(benchmark::State &state, const Gpiod *g) {
+    if (!gpiod_ready(state, g)) return;
+    if (!g->group) {
+        state.SkipWithError(g->group_skip.c_str());
+        return;
+    }
+    strobe_gpiod_lines *group = g->group;
+    for (auto _ : state) {
+        int rc = strobe_gpiod_write_bits(group, g->mask, 1);
+        if (rc == 0) rc = strobe_gpiod_write_bits(group, g->mask, 0);
+        if (rc < 0) {
+            skip_with(state, "strobe_gpiod_write_bits", rc);
+            break;
+        }
+    }
+    report(state, 2);
+}
+
 template <class Backend>
 void add(const char *family, const std::string &label, void (*fn)(benchmark::State &, const Backend *), const Backend *b) {
     std::string name = std::string(family) + "/" + label;
@@ -670,6 +702,7 @@ int main(int argc, char **argv) {
     add("BM_Gpiod_Toggle", gpiod.label, gpiod_toggle, &gpiod);
     add("BM_Gpiod_Write", gpiod.label, gpiod_write, &gpiod);
     add("BM_Gpiod_Read", gpiod.label, gpiod_read, &gpiod);
+    add("BM_Gpiod_Mask", gpiod.label, gpiod_mask, &gpiod);
 
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -68,6 +68,14 @@ let benchmarks: @Sendable () -> Void = {
         try pinBenchmarks("sysfs(\(sysfsKind))", s, scale: 1)
         if let chip = try? GpiodChip(ProcessInfo.processInfo.environment["STROBE_BENCH_GPIOD_CHIP"]) {
             try pinBenchmarks("libgpiod(\(chip.name))", chip, scale: 1)
+            let lines = try chip.outputs([pin + 1])
+            let lineMask = lines.mask
+            Benchmark("libgpiod(\(chip.name)) mask", configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .one)) { benchmark in
+                for _ in benchmark.scaledIterations {
+                    lines.set(mask: lineMask)
+                    lines.clear(mask: lineMask)
+                }
+            }
         }
     } catch {
         fatalError("benchmark set-up failed: \(error)")
