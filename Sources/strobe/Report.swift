@@ -25,6 +25,8 @@ struct Report {
         }
         var envs: [String] = []
         for r in rows where !envs.contains(r.env) { envs.append(r.env) }
+        // Where the command ran comes first: the hardware, or this machine; then the guests.
+        envs = envs.filter { ["raspberry-pi", "host"].contains($0) } + envs.filter { !["raspberry-pi", "host"].contains($0) }
         self.rows = rows.sorted {
             let a = [envs.firstIndex(of: $0.env)!] + rank($0), b = [envs.firstIndex(of: $1.env)!] + rank($1)
             return a.lexicographicallyPrecedes(b)
