@@ -347,7 +347,7 @@ int strobe_wave_compile(strobe_wave *w, uint64_t min_gap_ns, char *why, size_t w
         uint64_t gap = channel_min_gap(c, &at, &next);
         if (gap < min_gap_ns)
             return fail(why, why_len,
-                        "the %s on GPIO%u needs edges %llu ns apart (at %llu and %llu ns), closer than the %llu ns the engine can keep: a period shorter than the engine can keep",
+                        "the %s on GPIO%u needs edges %llu ns apart (at %llu and %llu ns), closer than the %llu ns the engine can keep",
                         c->kind, c->pin, (unsigned long long)gap, (unsigned long long)at, (unsigned long long)next,
                         (unsigned long long)min_gap_ns);
         nevents += c->nedges * (c->period && c->nedges ? period / c->period : 1);
@@ -416,7 +416,7 @@ int strobe_wave_compile(strobe_wave *w, uint64_t min_gap_ns, char *why, size_t w
             unsigned pa = lowest_pin(a->set_mask | a->clr_mask), pb = lowest_pin(b->set_mask | b->clr_mask);
             free(blocks);
             return fail(why, why_len,
-                        "edges at %llu ns (GPIO%u) and %llu ns (GPIO%u) are %llu ns apart, closer than the %llu ns the engine can keep: a period shorter than the engine can keep",
+                        "edges at %llu ns (GPIO%u) and %llu ns (GPIO%u) are %llu ns apart, closer than the %llu ns the engine can keep",
                         (unsigned long long)ta, pa, (unsigned long long)tb, pb, (unsigned long long)gap,
                         (unsigned long long)min_gap_ns);
         }

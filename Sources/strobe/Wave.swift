@@ -179,13 +179,35 @@ struct ServoChannelArgument: ExpressibleByArgument {
     }
 }
 
+/// "20:100,250,400,450[:1000]" — a pulse train: pin, edge times in µs from the start (the line
+/// starts low and toggles at each), and a loop period in µs (omitted: play once).
+struct TrainChannelArgument: ExpressibleByArgument {
+    var pin: Int, edgesUs: [Double], loopUs: Double?
+    init?(argument: String) {
+        let p = argument.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 2 || p.count == 3, let pin = Int(p[0]) else { return nil }
+        let edges = p[1].split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+        guard !edges.isEmpty, edges.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else { return nil }
+        var loop: Double?
+        if p.count == 3 {
+            guard let l = Double(p[2]), l.isFinite, l > 0 else { return nil }
+            loop = l
+        }
+        (self.pin, self.edgesUs, self.loopUs) = (pin, edges.map { $0! }, loop)
+    }
+    static func duration(us: Double) -> Duration { .nanoseconds(Int64((us * 1000).rounded())) }
+}
+
 struct WaveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wave",
-        abstract: "Play several PWM and servo channels merged into one waveform, and print its timing.",
+        abstract: "Play several PWM, servo and pulse-train channels merged into one waveform, and print its timing.",
         discussion: """
             Example: strobe wave --pwm 18:1000:0.25 --pwm 19:2000:0.5:0.5 --servo 17:1500 --virtual bcm2711 \
-            --trace out.vcd. The channels' periods must share a common period of at most 1 s.
+            --trace out.vcd. The channels' periods must share a common period of at most 1 s. A pulse \
+            train starts low and toggles at each edge time: --train 20:100,250,400,450:1000 plays a \
+            150 µs and a 50 µs pulse every millisecond; without the loop period it plays once (a \
+            one-shot, which can only be merged with other one-shots). Edges closer than 2 µs are refused.
             """
     )
 
@@ -193,16 +215,22 @@ struct WaveCommand: ParsableCommand {
     @OptionGroup var playback: PlaybackOptions
     @Option(help: ArgumentHelp("A PWM channel (repeatable).", valueName: "PIN:FREQ:DUTY[:PHASE]")) var pwm: [PWMChannelArgument] = []
     @Option(help: ArgumentHelp("A servo channel (repeatable): pulse in µs, frame rate in Hz (default 50).", valueName: "PIN:US[:HZ]")) var servo: [ServoChannelArgument] = []
+    @Option(help: ArgumentHelp("A pulse train (repeatable): edge times in µs from the start, then the loop period in µs (omitted: once).", valueName: "PIN:T1,T2,...[:LOOP]"))
+    var train: [TrainChannelArgument] = []
 
     func validate() throws {
         try playback.validate(target)
-        if pwm.isEmpty, servo.isEmpty { throw ValidationError("give at least one --pwm or --servo channel") }
+        if pwm.isEmpty, servo.isEmpty, train.isEmpty { throw ValidationError("give at least one --pwm, --servo or --train channel") }
     }
 
     func run() throws {
         var wave = Waveform()
         for c in pwm { wave = wave.pwm(pin: c.pin, frequency: c.frequency, duty: c.duty, phase: c.phase) }
         for c in servo { wave = wave.servo(pin: c.pin, pulseWidth: .nanoseconds(Int64((c.pulseUs * 1000).rounded())), frequency: c.frequency) }
+        for c in train {
+            wave = wave.pulseTrain(pin: c.pin, edges: c.edgesUs.map(TrainChannelArgument.duration(us:)),
+                                   loopPeriod: c.loopUs.map(TrainChannelArgument.duration(us:)))
+        }
         let pins = wave.channels.map { "GPIO\($0.pin)" }.joined(separator: ", ")
         try playback.play(wave, title: "\(wave.channels.count) channels (\(pins))", target: target)
     }

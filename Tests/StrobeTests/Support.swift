@@ -69,3 +69,20 @@ func risesAndWidths(_ changes: [VirtualBench.Change]) -> (rises: [UInt64], width
     let falls = changes.filter { $0.level == .low }.map(\.time)
     return (rises, zip(rises, falls).map { $1 - $0 })
 }
+
+/// The changes of one signal in a VCD file, as "TIME:LEVEL" strings (times in the file's unit),
+/// leaving out the initial value at time 0.
+func vcdChanges(_ path: String, signal: String) throws -> [String] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var id: Substring?
+    var time: Substring = "0"
+    var out: [String] = []
+    for line in text.split(separator: "\n") {
+        let words = line.split(separator: " ")
+        if words.first == "$var", words.count >= 5, words[4] == signal { id = words[3] }
+        guard let id else { continue }
+        if line.hasPrefix("#") { time = line.dropFirst() }
+        else if (line.hasPrefix("0") || line.hasPrefix("1")), line.dropFirst() == id, time != "0" { out.append("\(time):\(line.first!)") }
+    }
+    return out
+}

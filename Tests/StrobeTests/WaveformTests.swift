@@ -27,7 +27,7 @@ struct WaveformTests {
         #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1000, duty: 1.5).compile() } == "PWM duty 1.5 is outside 0…1")
         #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1000, duty: -0.1).compile() } == "PWM duty -0.1 is outside 0…1")
         #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1_000_000, duty: 0.5).compile() }
-                == "the PWM on GPIO18 needs edges 500 ns apart (at 0 and 500 ns), closer than the 2000 ns the engine can keep: a period shorter than the engine can keep")
+                == "the PWM on GPIO18 needs edges 500 ns apart (at 0 and 500 ns), closer than the 2000 ns the engine can keep")
         #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1000, duty: 0.5).pwm(pin: 18, frequency: 2000, duty: 0.5).compile() }
                 == "GPIO18 already has a PWM channel in this waveform: one channel per pin (more channels than pins)")
         #expect(reason { _ = try Waveform().pwm(pin: 40, frequency: 1000, duty: 0.5).compile() }
@@ -206,6 +206,17 @@ struct WaveformTests {
         #expect(r.stdout.contains("(10 edges)"))
         r = try runStrobe(["wave", "--pwm", "18:1000:0.25", "--pwm", "19:2000:0.5:0.5", "--servo", "17:1500", "--virtual", "bcm2711", "--duration", "20ms"] + state)
         #expect(r.status == 0 && r.stdout.contains("3 channels (GPIO18, GPIO19, GPIO17)") && r.stdout.contains("late edges: 0"), "\(r)")
+        r = try runStrobe(["wave", "--train", "20:100,250,400,450:1000", "--virtual", "bcm2711", "--duration", "3ms", "--trace", dir.path + "/train.vcd"] + state)
+        #expect(r.status == 0 && r.stdout.contains("1 channels (GPIO20)") && r.stdout.contains("late edges: 0"), "\(r)")
+        let train = try vcdChanges(dir.path + "/train.vcd", signal: "GPIO20")
+        #expect(train == ["100000:1", "250000:0", "400000:1", "450000:0", "1100000:1", "1250000:0", "1400000:1", "1450000:0",
+                          "2100000:1", "2250000:0", "2400000:1", "2450000:0"], "a 150 µs and a 50 µs pulse each millisecond: \(train)")
+        r = try runStrobe(["wave", "--train", "20:100,101:1000", "--virtual", "bcm2711", "--duration", "3ms"] + state)
+        #expect(r.status != 0 && r.stderr.contains("needs edges 1000 ns apart"), "\(r)")
+        for bad in ["20:100,x", "20:", "20:100:0", "x:100", "20:100:-5:1"] {
+            r = try runStrobe(["wave", "--train", bad, "--virtual", "bcm2711"] + state)
+            #expect(r.status != 0 && r.stderr.contains("is invalid for '--train"), "\(bad): \(r)")
+        }
         r = try runStrobe(["pwm", "18", "--freq", "1000", "--duty", "1.5", "--virtual", "bcm2711"] + state)
         #expect(r.status != 0 && r.stderr.contains("PWM duty 1.5 is outside 0…1"), "\(r)")
         r = try runStrobe(["pwm", "18", "--freq", "1000", "--duty", "0.5", "--trace", dir.path + "/x.vcd", "--root", dir.path])
