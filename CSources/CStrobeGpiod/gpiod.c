@@ -308,18 +308,29 @@ uint32_t strobe_gpiod_bank_mask(const strobe_gpiod_lines *lines) {
     return mask;
 }
 
-int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value) {
+/* One SET ioctl for the whole request. Each line's new level: its bit of `bits` when `value` is
+ * negative (write every line), else `value` where its bit is set and its last level elsewhere. */
+static inline __attribute__((always_inline)) int write_bank(strobe_gpiod_lines *lines, uint32_t bits, int value) {
     if (!lines || lines->count == 0) return -EINVAL;
     unsigned bank = gpiod_line_offset(lines->bulk.lines[0]) / 32;
     int values[STROBE_GPIOD_MAX_LINES];
     for (size_t i = 0; i < lines->count; i++) {
         unsigned offset = gpiod_line_offset(lines->bulk.lines[i]);
         if (offset / 32 != bank) return -EINVAL;
-        values[i] = (bits >> (offset % 32)) & 1u ? !!value : lines->values[i];
+        int bit = (int)((bits >> (offset % 32)) & 1u);
+        values[i] = value < 0 ? bit : bit ? !!value : lines->values[i];
     }
     if (gpiod_line_set_value_bulk(&lines->bulk, values) < 0) return neg_errno();
     memcpy(lines->values, values, lines->count * sizeof values[0]);
     return 0;
+}
+
+int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value) {
+    return write_bank(lines, bits, value < 0 ? 0 : value);
+}
+
+int strobe_gpiod_write_levels(strobe_gpiod_lines *lines, uint32_t bits) {
+    return write_bank(lines, bits, -1);
 }
 
 int strobe_gpiod_get_all(strobe_gpiod_lines *lines, int *values) {

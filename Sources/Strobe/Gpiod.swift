@@ -235,21 +235,9 @@ public struct GpiodOutputGroup: ~Copyable, @unchecked Sendable {
     @inlinable @inline(__always)
     public func clear(mask bits: UInt32) { _ = strobe_gpiod_write_bits(request, bits, 0) }
 
-    /// Drives every group line to its bit in `bits`: two ioctls (set, then clear), as on
-    /// registers; ``set(levels:)`` does it in one.
+    /// Drives every group line to its bit in `bits`: one ioctl (the lines change together).
     @inlinable @inline(__always)
-    public func write(mask bits: UInt32) {
-        set(mask: bits)
-        clear(mask: ~bits)
-    }
-
-    /// Drives every group line to its bit in `bits` with one ioctl.
-    /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses.
-    public func set(levels bits: UInt32) throws(StrobeError) {
-        var values = pins.map { Int32(truncatingIfNeeded: (bits >> UInt32($0 % 32)) & 1) }
-        let rc = strobe_gpiod_set_all(request, &values)
-        if rc < 0 { throw .system(operation: "setting", path: "lines \(pins.map(String.init).joined(separator: ", "))", errno: Errno(rawValue: -rc)) }
-    }
+    public func write(mask bits: UInt32) { _ = strobe_gpiod_write_levels(request, bits) }
 
     /// The levels of the group's lines as a bank mask: one ioctl.
     /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses.

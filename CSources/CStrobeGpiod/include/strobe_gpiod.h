@@ -75,6 +75,8 @@ int strobe_gpiod_get_all(strobe_gpiod_lines *lines, int *values);
  * no bit matches. -EINVAL: the request spans two banks.
  */
 int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value);
+/** Drive every line of the request to its bit in `bits` (bank bits as above): one ioctl. */
+int strobe_gpiod_write_levels(strobe_gpiod_lines *lines, uint32_t bits);
 /** The request's lines as a bank bit mask (see strobe_gpiod_write_bits); 0 when it spans banks. */
 uint32_t strobe_gpiod_bank_mask(const strobe_gpiod_lines *lines);
 /** File descriptor to poll for events of an events request. */
