@@ -185,19 +185,25 @@ struct Bench: ParsableCommand {
                 : board.bench != nil ? "virtual bench: every store traps into the simulator"
                 : "RAM-backed \(board.layout) block: no pin moves; the cost of the code path"
             let out = try board.output(pin)
-            let group = try board.outputs(try maskPinList(pinCount: board.layout.pinCount, onHardware: board.info != nil))
-            let mask = group.mask
-            var maskPort = out.registerPort
-            maskPort.mask = mask
             let port = out.registerPort
             var sink: UInt64 = 0
             let count = board.bench != nil ? min(toggles, 20_000) : toggles
-            body(BenchTarget(backend: "registers", note: note, count: count, loops: [
+            var t = BenchTarget(backend: "registers", note: note, count: count, loops: [
                 .toggle: [.c: { strobe_bench_toggle_c(port, $0) }, .swift: { swiftToggleLoop(out, $0) }],
                 .write: [.c: { strobe_bench_write_c(port, $0) }, .swift: { swiftWrite(out, $0) }],
                 .read: [.c: { sink &+= strobe_bench_read_c(port, $0) }, .swift: { sink &+= swiftRead(out, $0) }],
-                .mask: [.c: { strobe_bench_mask_c(maskPort, mask, $0) }, .swift: { swiftMaskLoop(group, mask, $0) }],
-            ], maskWidth: group.pins.count))
+            ])
+            if wantsMask {  // the mask pins are claimed only when measured
+                let group = try board.outputs(try maskPinList(pinCount: board.layout.pinCount, onHardware: board.info != nil))
+                let mask = group.mask
+                var maskPort = port
+                maskPort.mask = mask
+                t.loops[.mask] = [.c: { strobe_bench_mask_c(maskPort, mask, $0) }, .swift: { swiftMaskLoop(group, mask, $0) }]
+                t.maskWidth = group.pins.count
+                body(t)
+            } else {
+                body(t)
+            }
             blackHole(sink)
         case "sysfs":
             let (gpio, note, cleanup) = try env.sysfs(pin: pin)
@@ -215,20 +221,26 @@ struct Bench: ParsableCommand {
             let chip = try GpiodChip(target.chip)
             let out = try chip.output(pin)
             let request = out.line.request
-            // Only a simulated chip's lines are all safe to drive; on real hardware, one more line.
-            let simulated = chip.label.hasPrefix("gpio-sim") || chip.label.hasPrefix("gpio-mockup")
-            let maskLines = try maskPinList(pinCount: chip.pinCount, onHardware: !simulated) { line in
-                (try? chip.holder(of: line)).flatMap { $0 } == nil
-            }
-            let group = try chip.outputs(maskLines)
-            let groupRequest = group.request, mask = group.mask
             var sink: UInt64 = 0
-            body(BenchTarget(backend: "libgpiod", note: "libgpiod (\(chip.name), \(chip.label))", count: syscallToggles, loops: [
+            var t = BenchTarget(backend: "libgpiod", note: "libgpiod (\(chip.name), \(chip.label))", count: syscallToggles, loops: [
                 .toggle: [.c: { strobe_bench_gpiod_toggle_c(request, $0) }, .swift: { swiftToggle(out, $0) }],
                 .write: [.c: { strobe_bench_gpiod_write_c(request, $0) }, .swift: { swiftWrite(out, $0) }],
                 .read: [.c: { sink &+= strobe_bench_gpiod_read_c(request, $0) }, .swift: { sink &+= swiftRead(out, $0) }],
-                .mask: [.c: { strobe_bench_gpiod_mask_c(groupRequest, mask, $0) }, .swift: { swiftGpiodMaskLoop(group, mask, $0) }],
-            ], maskWidth: group.pins.count))
+            ])
+            if wantsMask {
+                // Only a simulated chip's lines are all safe to drive; on real hardware, one more line.
+                let simulated = chip.label.hasPrefix("gpio-sim") || chip.label.hasPrefix("gpio-mockup")
+                let maskLines = try maskPinList(pinCount: chip.pinCount, onHardware: !simulated) { line in
+                    (try? chip.holder(of: line)).flatMap { $0 } == nil
+                }
+                let group = try chip.outputs(maskLines)
+                let groupRequest = group.request, mask = group.mask
+                t.loops[.mask] = [.c: { strobe_bench_gpiod_mask_c(groupRequest, mask, $0) }, .swift: { swiftGpiodMaskLoop(group, mask, $0) }]
+                t.maskWidth = group.pins.count
+                body(t)
+            } else {
+                body(t)
+            }
             blackHole(sink)
         default:
             throw ValidationError("unknown backend \(backend)")
@@ -244,6 +256,9 @@ struct Bench: ParsableCommand {
             }
         }
     }
+
+    /// Whether the mask operation is measured (its pins are claimed only then).
+    var wantsMask: Bool { op == nil || op == .mask }
 
     /// "18,20-23" → [18, 20, 21, 22, 23].
     static func parsePinList(_ spec: String) throws -> [Int] {
