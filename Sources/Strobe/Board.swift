@@ -167,12 +167,7 @@ public final class Board: GPIOController, @unchecked Sendable {
     /// Claims several outputs of one 32-pin bank for mask writes (one store sets or clears many).
     /// - Throws: ``StrobeError/invalidArgument(_:)`` when the pins span two banks or are empty.
     public func outputs(_ pins: [Int], initial: Level = .low) throws(StrobeError) -> OutputGroup {
-        guard let first = pins.first else { throw .invalidArgument("an output group needs at least one pin") }
-        for pin in pins { try validate(pin) }
-        guard pins.allSatisfy({ $0 / 32 == first / 32 }) else {
-            throw .invalidArgument("GPIOs \(pins.map(String.init).joined(separator: ", ")) span two 32-pin banks; one mask write reaches one bank")
-        }
-        guard Set(pins).count == pins.count else { throw .invalidArgument("an output group lists a pin twice") }
+        _ = try checkOutputGroup(pins, plural: "GPIOs", singular: "pin", validate: validate)
         var claimed: [Int] = []
         var mask: UInt32 = 0
         var port = strobe_port()

@@ -85,6 +85,20 @@ extension GPIOController {
     }
 }
 
+/// The checks every output group makes before claiming: at least one pin, each valid (by
+/// `validate`), all in one 32-wide bank, none twice; returns the first. `plural`/`singular` name
+/// them in messages ("GPIOs"/"pin" for registers, "lines"/"line" for a chip).
+func checkOutputGroup(_ pins: [Int], plural: String, singular: String,
+                      validate: (Int) throws(StrobeError) -> Void) throws(StrobeError) -> Int {
+    guard let first = pins.first else { throw .invalidArgument("an output group needs at least one pin") }
+    for pin in pins { try validate(pin) }
+    guard pins.allSatisfy({ $0 / 32 == first / 32 }) else {
+        throw .invalidArgument("\(plural) \(pins.map(String.init).joined(separator: ", ")) span two 32-\(singular) banks; one mask write reaches one bank")
+    }
+    guard Set(pins).count == pins.count else { throw .invalidArgument("an output group lists a pin twice") }
+    return first
+}
+
 /// Bookkeeping shared by every controller: who holds which pin, with what to restore.
 final class ClaimTable<Saved: Sendable>: Sendable {
     private struct Entry { var token: UInt64; var saved: Saved }

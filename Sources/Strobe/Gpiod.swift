@@ -146,12 +146,7 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     ///   when this process holds one of them; ``StrobeError/lineBusy(_:detail:)`` when the kernel
     ///   or another process does.
     public func outputs(_ pins: [Int], initial: Level = .low) throws(StrobeError) -> GpiodOutputGroup {
-        guard let first = pins.first else { throw .invalidArgument("an output group needs at least one pin") }
-        for pin in pins { try validate(pin) }
-        guard pins.allSatisfy({ $0 / 32 == first / 32 }) else {
-            throw .invalidArgument("lines \(pins.map(String.init).joined(separator: ", ")) span two 32-line banks; one mask write reaches one bank")
-        }
-        guard Set(pins).count == pins.count else { throw .invalidArgument("an output group lists a pin twice") }
+        let first = try checkOutputGroup(pins, plural: "lines", singular: "line", validate: validate)
         guard pins.count <= Int(STROBE_GPIOD_MAX_LINES) else {
             throw .invalidArgument("an output group of \(pins.count) lines: one kernel request holds at most \(STROBE_GPIOD_MAX_LINES)")
         }
