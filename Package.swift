@@ -1,5 +1,10 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.0
 // Strobe — Raspberry Pi GPIO for Swift, as fast as hand-written C.
+//
+// The manifest for Swift 6.0 (Debian 13's own swiftlang). Swift 6.1 and newer read
+// Package@swift-6.1.swift instead, the same package with the package trait Libgpiod (on by
+// default) that can turn the libgpiod backend off; 6.0 has no traits, so here the backend is
+// always built and its code enabled by a define of the same name. Keep the two alike.
 import PackageDescription
 
 let package = Package(
@@ -9,9 +14,9 @@ let package = Package(
         .executable(name: "strobe", targets: ["strobe"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         // The C core: register layouts, hot-path accessors, detection, mapping, virtual bench.
@@ -20,7 +25,7 @@ let package = Package(
             path: "CSources/CStrobe",
             linkerSettings: [.linkedLibrary("pthread")]
         ),
-        // libgpiod v1.6 (Debian: libgpiod-dev), found with pkg-config.
+        // libgpiod 1.6 or 2.x (Debian: libgpiod-dev), whichever pkg-config finds.
         .systemLibrary(
             name: "CGpiod",
             path: "CSources/CGpiod",
@@ -42,22 +47,23 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            swiftSettings: [.swiftLanguageMode(.v6), .define("Libgpiod")]
         ),
         // The `strobe` command-line tool.
         .executableTarget(
             name: "strobe",
             dependencies: [
                 "Strobe",
+                "CStrobeGpiod",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            swiftSettings: [.swiftLanguageMode(.v6), .define("Libgpiod")]
         ),
         .testTarget(
             name: "StrobeTests",
             dependencies: ["Strobe", "CStrobe", "CStrobeGpiod"],
             exclude: ["Fixtures"],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            swiftSettings: [.swiftLanguageMode(.v6), .define("Libgpiod")]
         ),
     ]
 )

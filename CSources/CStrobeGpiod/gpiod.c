@@ -1,52 +1,21 @@
 /*
- * gpiod.c — the character-device backend over libgpiod v1.6 (gpiod.h; uAPI v1 underneath:
- * GPIO_GET_LINEHANDLE_IOCTL, GPIOHANDLE_{GET,SET}_LINE_VALUES_IOCTL, GPIO_GET_LINEEVENT_IOCTL).
- *
- * libgpiod reports failures as -1/NULL with errno set; every failing call is turned into a
- * negative errno on the spot, before anything else can overwrite errno.
+ * gpiod.c — the character-device backend, the parts both libgpiod generations share: finding a
+ * chip by path, name, number or label; checking requests before libgpiod sees them; bank masks;
+ * waiting for events against a deadline. What talks to libgpiod itself is in gpiod_v1.c
+ * (libgpiod 1.6) or gpiod_v2.c (2.x), whichever matches the gpiod.h of this build.
  */
 #define _GNU_SOURCE
-#include "strobe_gpiod.h"
+#include "gpiod_internal.h"
 #include "strobe_events.h"
 
 #include <dirent.h>
-#include <errno.h>
-#include <gpiod.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-_Static_assert(STROBE_GPIOD_MAX_LINES == GPIOD_LINE_BULK_MAX_LINES,
-               "a request holds at most one libgpiod bulk");
-
-struct strobe_gpiod_chip {
-    struct gpiod_chip *chip;
-};
-
-struct strobe_gpiod_lines {
-    struct gpiod_line_bulk bulk; /* line objects belong to the chip; the chip outlives them */
-    size_t count;
-    /* Levels last written, in request order: a single-line set on a multi-line request must
-     * resend the others (see strobe_gpiod_set). Like the request itself, one owner at a time:
-     * two threads setting lines of one request would race on this copy. */
-    int values[STROBE_GPIOD_MAX_LINES];
-};
-
-/* errno after a failed libgpiod call, as a negative value (never 0, even if a path forgot it). */
-static int neg_errno(void) {
-    return errno > 0 ? -errno : -EIO;
-}
-
-static int bias_flags(int bias, int *flags) {
-    switch (bias) {
-    case STROBE_GPIOD_BIAS_AS_IS: *flags = 0; return 0;
-    case STROBE_GPIOD_BIAS_DISABLE: *flags = GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE; return 0;
-    case STROBE_GPIOD_BIAS_PULL_DOWN: *flags = GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN; return 0;
-    case STROBE_GPIOD_BIAS_PULL_UP: *flags = GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP; return 0;
-    default: return -EINVAL;
-    }
+int strobe_gpiod_api(void) {
+    return STROBE_GPIOD_API_VERSION;
 }
 
 /* "gpiochipN": returns N, or -1 for any other name. */
@@ -64,14 +33,14 @@ static bool label_wanted(const char *label, const char *const *labels, size_t n)
 }
 
 /* Open the lowest-numbered /dev/gpiochipN whose label is one of `labels`.
- * Done by hand rather than with gpiod_chip_open_by_label() or the chip iterator: those give
- * up on the first chip they cannot open, so one inaccessible chip would hide the one we want,
- * and they report "not found" instead of "permission denied". Here -EACCES is returned only
- * when nothing matched and some chip could not be opened for lack of permission. */
-static int open_by_labels(const char *const *labels, size_t n, struct gpiod_chip **out) {
+ * Done by hand rather than with libgpiod's lookup helpers (1.6 has them, 2.x has none): they
+ * give up on the first chip they cannot open, so one inaccessible chip would hide the one we
+ * want, and they report "not found" instead of "permission denied". Here -EACCES is returned
+ * only when nothing matched and some chip could not be opened for lack of permission. */
+static int open_by_labels(const char *const *labels, size_t n, strobe_gpiod_chip *out) {
     DIR *dev = opendir("/dev");
     if (!dev) return -errno;
-    struct gpiod_chip *best = NULL;
+    strobe_gpiod_chip best = {0}, c;
     long best_number = -1;
     bool denied = false;
     for (;;) {
@@ -81,30 +50,30 @@ static int open_by_labels(const char *const *labels, size_t n, struct gpiod_chip
             int e = errno;
             if (e) {
                 closedir(dev);
-                if (best) gpiod_chip_close(best);
+                if (best.chip) strobe_gpiod_lib_close(&best);
                 return -e;
             }
             break;
         }
         long number = chip_number(d->d_name);
-        if (number < 0 || (best && number > best_number)) continue;
+        if (number < 0 || (best.chip && number > best_number)) continue;
         char path[48]; /* room for any long, so gcc sees no truncation */
         snprintf(path, sizeof path, "/dev/gpiochip%ld", number);
-        struct gpiod_chip *c = gpiod_chip_open(path);
-        if (!c) {
-            if (errno == EACCES || errno == EPERM) denied = true;
+        int r = strobe_gpiod_lib_open(path, &c);
+        if (r < 0) {
+            if (r == -EACCES || r == -EPERM) denied = true;
             continue; /* not a GPIO chip after all, or gone meanwhile: keep looking */
         }
-        if (!label_wanted(gpiod_chip_label(c), labels, n)) {
-            gpiod_chip_close(c);
+        if (!label_wanted(c.label, labels, n)) {
+            strobe_gpiod_lib_close(&c);
             continue;
         }
-        if (best) gpiod_chip_close(best);
+        if (best.chip) strobe_gpiod_lib_close(&best);
         best = c;
         best_number = number;
     }
     closedir(dev);
-    if (!best) return denied ? -EACCES : -ENOENT;
+    if (!best.chip) return denied ? -EACCES : -ENOENT;
     *out = best;
     return 0;
 }
@@ -112,237 +81,156 @@ static int open_by_labels(const char *const *labels, size_t n, struct gpiod_chip
 int strobe_gpiod_chip_open(const char *spec, strobe_gpiod_chip **chip) {
     static const char *const pi_labels[] = {"pinctrl-bcm2835", "pinctrl-bcm2711", "pinctrl-rp1"};
     if (!chip) return -EINVAL;
-    struct gpiod_chip *c = NULL;
-    int r = 0;
+    strobe_gpiod_chip c = {0};
+    int r;
     if (!spec) {
         r = open_by_labels(pi_labels, sizeof pi_labels / sizeof pi_labels[0], &c);
     } else if (!*spec) {
         return -ENOENT;
-    } else if (strchr(spec, '/') || chip_number(spec) >= 0 || strspn(spec, "0123456789") == strlen(spec)) {
-        /* A path, a name or a number: gpiod_chip_open_lookup() tells them apart. Labels go
-         * below, because lookup tries the label first and then overwrites its errno. */
-        errno = 0;
-        c = gpiod_chip_open_lookup(spec);
-        if (!c) r = neg_errno();
+    } else if (strchr(spec, '/')) {
+        r = strobe_gpiod_lib_open(spec, &c);
+    } else if (chip_number(spec) >= 0 || strspn(spec, "0123456789") == strlen(spec)) {
+        /* A name ("gpiochip0") or a bare number ("0") means /dev/gpiochipN. */
+        if (strlen(spec) > 18) return -ENOENT;
+        char path[48];
+        snprintf(path, sizeof path, "/dev/%s%s", chip_number(spec) >= 0 ? "" : "gpiochip", spec);
+        r = strobe_gpiod_lib_open(path, &c);
     } else {
         r = open_by_labels(&spec, 1, &c);
     }
     if (r < 0) return r;
     strobe_gpiod_chip *s = malloc(sizeof *s);
     if (!s) {
-        gpiod_chip_close(c);
+        strobe_gpiod_lib_close(&c);
         return -ENOMEM;
     }
-    s->chip = c;
+    *s = c;
     *chip = s;
     return 0;
 }
 
 void strobe_gpiod_chip_close(strobe_gpiod_chip *chip) {
     if (!chip) return;
-    gpiod_chip_close(chip->chip);
+    strobe_gpiod_lib_close(chip);
     free(chip);
 }
 
 const char *strobe_gpiod_chip_label(const strobe_gpiod_chip *chip) {
-    return gpiod_chip_label(chip->chip);
+    return chip->label;
 }
 
 const char *strobe_gpiod_chip_name(const strobe_gpiod_chip *chip) {
-    return gpiod_chip_name(chip->chip);
+    return chip->name;
 }
 
 unsigned strobe_gpiod_chip_num_lines(const strobe_gpiod_chip *chip) {
-    return gpiod_chip_num_lines(chip->chip);
+    return chip->num_lines;
 }
 
 int strobe_gpiod_line_in_use(strobe_gpiod_chip *chip, unsigned offset, char *consumer, size_t consumer_len) {
     if (!chip) return -EINVAL;
-    struct gpiod_line *line = gpiod_chip_get_line(chip->chip, offset);
-    if (!line) return neg_errno();
-    /* libgpiod caches line info per chip; re-read it so the answer is about now. */
-    if (gpiod_line_update(line) < 0) return neg_errno();
-    /* The uAPI's "kernel" flag, which the kernel sets for every requested line: drivers,
-     * hogs, sysfs exports and user-space requests alike. */
-    bool used = gpiod_line_is_used(line);
-    if (consumer && consumer_len) {
-        const char *name = used ? gpiod_line_consumer(line) : NULL;
-        snprintf(consumer, consumer_len, "%s", name ? name : "");
-    }
+    if (offset >= chip->num_lines) return -EINVAL;
+    bool used = false;
+    char name[64] = "";
+    int r = strobe_gpiod_lib_line_info(chip, offset, &used, name, sizeof name);
+    if (r < 0) return r;
+    if (consumer && consumer_len) snprintf(consumer, consumer_len, "%s", used ? name : "");
     return used ? 1 : 0;
 }
 
-/* Shared by the value requests: one GPIO_GET_LINEHANDLE_IOCTL for all the lines. */
-static int request_values(strobe_gpiod_chip *chip, const unsigned *offsets, const int *values,
-                          size_t count, int request_type, int bias, strobe_gpiod_lines **lines) {
-    if (!chip || !offsets || !lines || count == 0 || count > STROBE_GPIOD_MAX_LINES) return -EINVAL;
-    int flags;
-    int r = bias_flags(bias, &flags);
+/* Settings both generations can express, and that make sense together. */
+static int check_settings(const strobe_gpiod_settings *s, size_t count) {
+    if (s->direction != STROBE_GPIOD_INPUT && s->direction != STROBE_GPIOD_OUTPUT) return -EINVAL;
+    if (s->bias < STROBE_GPIOD_BIAS_AS_IS || s->bias > STROBE_GPIOD_BIAS_PULL_UP) return -EINVAL;
+    if (s->drive < STROBE_GPIOD_DRIVE_PUSH_PULL || s->drive > STROBE_GPIOD_DRIVE_OPEN_SOURCE) return -EINVAL;
+    if (s->edge < STROBE_EDGE_NONE || s->edge > STROBE_EDGE_BOTH) return -EINVAL;
+    if (s->direction == STROBE_GPIOD_INPUT && s->drive != STROBE_GPIOD_DRIVE_PUSH_PULL) return -EINVAL;
+    if (s->direction == STROBE_GPIOD_OUTPUT && (s->edge != STROBE_EDGE_NONE || s->debounce_us)) return -EINVAL;
+    /* An edge request has one event queue read as one line's (strobe_gpiod_read_event). */
+    if (s->edge != STROBE_EDGE_NONE && count != 1) return -EINVAL;
+    if (s->debounce_us && STROBE_GPIOD_API_VERSION < 2) return -EOPNOTSUPP;
+    return 0;
+}
+
+int strobe_gpiod_request(strobe_gpiod_chip *chip, const unsigned *offsets, const int *values, size_t count,
+                         const strobe_gpiod_settings *settings, strobe_gpiod_lines **lines) {
+    if (!chip || !offsets || !settings || !lines || count == 0 || count > STROBE_GPIOD_MAX_LINES) return -EINVAL;
+    int r = check_settings(settings, count);
     if (r < 0) return r;
-    /* libgpiod would hand the same line object twice and leave the kernel to refuse it with a
-     * misleading EBUSY; a repeated offset is the caller's mistake. */
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
+        if (offsets[i] >= chip->num_lines) return -EINVAL;
+        /* The kernel would refuse a repeated line with a misleading EBUSY; it is the caller's
+         * mistake. */
         for (size_t j = 0; j < i; j++)
             if (offsets[i] == offsets[j]) return -EINVAL;
-
+    }
     strobe_gpiod_lines *l = calloc(1, sizeof *l);
     if (!l) return -ENOMEM;
-    unsigned offs[STROBE_GPIOD_MAX_LINES]; /* gpiod_chip_get_lines() takes a non-const array */
+    int v[STROBE_GPIOD_MAX_LINES];
     for (size_t i = 0; i < count; i++) {
-        offs[i] = offsets[i];
-        l->values[i] = values ? !!values[i] : 0;
-    }
-    if (gpiod_chip_get_lines(chip->chip, offs, (unsigned)count, &l->bulk) < 0) {
-        r = neg_errno();
-        free(l);
-        return r;
-    }
-    struct gpiod_line_request_config config = {
-        .consumer = STROBE_GPIOD_CONSUMER,
-        .request_type = request_type,
-        .flags = flags,
-    };
-    if (gpiod_line_request_bulk(&l->bulk, &config, l->values) < 0) {
-        r = neg_errno();
-        free(l);
-        return r;
+        l->offsets[i] = offsets[i];
+        v[i] = values ? !!values[i] : 0;
     }
     l->count = count;
+    l->settings = *settings;
+    r = strobe_gpiod_lib_request(chip, l, v);
+    if (r < 0) {
+        free(l);
+        return r;
+    }
     *lines = l;
+    return 0;
+}
+
+int strobe_gpiod_reconfigure(strobe_gpiod_lines *lines, const strobe_gpiod_settings *settings, const int *values) {
+    if (!lines || !settings) return -EINVAL;
+    int r = check_settings(settings, lines->count);
+    if (r < 0) return r;
+    if ((settings->edge == STROBE_EDGE_NONE) != (lines->settings.edge == STROBE_EDGE_NONE)) return -EINVAL;
+    int v[STROBE_GPIOD_MAX_LINES];
+    for (size_t i = 0; i < lines->count; i++) v[i] = values ? !!values[i] : 0;
+    r = strobe_gpiod_lib_reconfigure(lines, settings, v);
+    if (r < 0) return r;
+    lines->settings = *settings;
     return 0;
 }
 
 int strobe_gpiod_request_output(strobe_gpiod_chip *chip, const unsigned *offsets, const int *values, size_t count, int bias, strobe_gpiod_lines **lines) {
-    return request_values(chip, offsets, values, count, GPIOD_LINE_REQUEST_DIRECTION_OUTPUT, bias, lines);
+    strobe_gpiod_settings s = {.direction = STROBE_GPIOD_OUTPUT, .bias = bias};
+    return strobe_gpiod_request(chip, offsets, values, count, &s, lines);
 }
 
 int strobe_gpiod_request_input(strobe_gpiod_chip *chip, const unsigned *offsets, size_t count, int bias, strobe_gpiod_lines **lines) {
-    return request_values(chip, offsets, NULL, count, GPIOD_LINE_REQUEST_DIRECTION_INPUT, bias, lines);
+    strobe_gpiod_settings s = {.direction = STROBE_GPIOD_INPUT, .bias = bias};
+    return strobe_gpiod_request(chip, offsets, NULL, count, &s, lines);
 }
 
 int strobe_gpiod_request_events(strobe_gpiod_chip *chip, unsigned offset, int edge, int bias, strobe_gpiod_lines **lines) {
-    if (!chip || !lines) return -EINVAL;
-    int flags;
-    int r = bias_flags(bias, &flags);
-    if (r < 0) return r;
-    int (*request)(struct gpiod_line *, const char *, int);
-    switch (edge) {
-    case STROBE_EDGE_RISING: request = gpiod_line_request_rising_edge_events_flags; break;
-    case STROBE_EDGE_FALLING: request = gpiod_line_request_falling_edge_events_flags; break;
-    case STROBE_EDGE_BOTH: request = gpiod_line_request_both_edges_events_flags; break;
-    default: return -EINVAL;
-    }
-    struct gpiod_line *line = gpiod_chip_get_line(chip->chip, offset);
-    if (!line) return neg_errno();
-    strobe_gpiod_lines *l = calloc(1, sizeof *l);
-    if (!l) return -ENOMEM;
-    if (request(line, STROBE_GPIOD_CONSUMER, flags) < 0) {
-        r = neg_errno();
-        free(l);
-        return r;
-    }
-    gpiod_line_bulk_init(&l->bulk);
-    gpiod_line_bulk_add(&l->bulk, line);
-    l->count = 1;
-    *lines = l;
-    return 0;
+    if (edge == STROBE_EDGE_NONE) return -EINVAL;
+    strobe_gpiod_settings s = {.direction = STROBE_GPIOD_INPUT, .bias = bias, .edge = edge};
+    return strobe_gpiod_request(chip, &offset, NULL, 1, &s, lines);
 }
 
 void strobe_gpiod_release(strobe_gpiod_lines *lines) {
     if (!lines) return;
-    gpiod_line_release_bulk(&lines->bulk);
+    strobe_gpiod_lib_release(lines);
     free(lines);
-}
-
-int strobe_gpiod_set(strobe_gpiod_lines *lines, size_t index, int value) {
-    if (!lines || index >= lines->count) return -EINVAL;
-    value = !!value;
-    if (lines->count == 1) {
-        if (gpiod_line_set_value(lines->bulk.lines[0], value) < 0) return neg_errno();
-        lines->values[0] = value;
-        return 0;
-    }
-    /* All lines of a request share one handle, and GPIOHANDLE_SET_LINE_VALUES_IOCTL sets every
-     * line of the handle from its array. libgpiod 1.6's gpiod_line_set_value() sends a
-     * one-element array on that shared handle: it would drive the request's *first* line and
-     * zero the rest. So resend the whole request with one level changed — still one ioctl. */
-    int values[STROBE_GPIOD_MAX_LINES];
-    memcpy(values, lines->values, lines->count * sizeof values[0]);
-    values[index] = value;
-    if (gpiod_line_set_value_bulk(&lines->bulk, values) < 0) return neg_errno();
-    lines->values[index] = value;
-    return 0;
-}
-
-int strobe_gpiod_get(strobe_gpiod_lines *lines, size_t index) {
-    if (!lines || index >= lines->count) return -EINVAL;
-    if (lines->count == 1) {
-        int v = gpiod_line_get_value(lines->bulk.lines[0]);
-        return v < 0 ? neg_errno() : v;
-    }
-    /* Same shared-handle story as strobe_gpiod_set: gpiod_line_get_value() would return the
-     * first line's level. One GET ioctl returns them all; pick ours. */
-    int values[STROBE_GPIOD_MAX_LINES];
-    if (gpiod_line_get_value_bulk(&lines->bulk, values) < 0) return neg_errno();
-    return values[index];
-}
-
-int strobe_gpiod_set_all(strobe_gpiod_lines *lines, const int *values) {
-    if (!lines || !values) return -EINVAL;
-    int v[STROBE_GPIOD_MAX_LINES];
-    for (size_t i = 0; i < lines->count; i++) v[i] = !!values[i];
-    if (gpiod_line_set_value_bulk(&lines->bulk, v) < 0) return neg_errno();
-    memcpy(lines->values, v, lines->count * sizeof v[0]);
-    return 0;
 }
 
 uint32_t strobe_gpiod_bank_mask(const strobe_gpiod_lines *lines) {
     if (!lines || lines->count == 0) return 0;
-    unsigned bank = gpiod_line_offset(lines->bulk.lines[0]) / 32;
+    unsigned bank = lines->offsets[0] / 32;
     uint32_t mask = 0;
     for (size_t i = 0; i < lines->count; i++) {
-        unsigned offset = gpiod_line_offset(lines->bulk.lines[i]);
-        if (offset / 32 != bank) return 0;
-        mask |= 1u << (offset % 32);
+        if (lines->offsets[i] / 32 != bank) return 0;
+        mask |= 1u << (lines->offsets[i] % 32);
     }
     return mask;
 }
 
-/* One SET ioctl for the whole request. Each line's new level: its bit of `bits` when `value` is
- * negative (write every line), else `value` where its bit is set and its last level elsewhere. */
-static inline __attribute__((always_inline)) int write_bank(strobe_gpiod_lines *lines, uint32_t bits, int value) {
-    if (!lines || lines->count == 0) return -EINVAL;
-    unsigned bank = gpiod_line_offset(lines->bulk.lines[0]) / 32;
-    int values[STROBE_GPIOD_MAX_LINES];
-    for (size_t i = 0; i < lines->count; i++) {
-        unsigned offset = gpiod_line_offset(lines->bulk.lines[i]);
-        if (offset / 32 != bank) return -EINVAL;
-        int bit = (int)((bits >> (offset % 32)) & 1u);
-        values[i] = value < 0 ? bit : bit ? !!value : lines->values[i];
-    }
-    if (gpiod_line_set_value_bulk(&lines->bulk, values) < 0) return neg_errno();
-    memcpy(lines->values, values, lines->count * sizeof values[0]);
-    return 0;
-}
-
-int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value) {
-    return write_bank(lines, bits, value < 0 ? 0 : value);
-}
-
-int strobe_gpiod_write_levels(strobe_gpiod_lines *lines, uint32_t bits) {
-    return write_bank(lines, bits, -1);
-}
-
-int strobe_gpiod_get_all(strobe_gpiod_lines *lines, int *values) {
-    if (!lines || !values) return -EINVAL;
-    if (gpiod_line_get_value_bulk(&lines->bulk, values) < 0) return neg_errno();
-    return 0;
-}
-
 int strobe_gpiod_event_fd(strobe_gpiod_lines *lines) {
-    if (!lines || lines->count != 1) return -EINVAL;
-    int fd = gpiod_line_event_get_fd(lines->bulk.lines[0]);
-    return fd < 0 ? neg_errno() : fd;
+    if (!lines || lines->count != 1 || lines->settings.edge == STROBE_EDGE_NONE) return -EINVAL;
+    return strobe_gpiod_lib_event_fd(lines);
 }
 
 static int64_t monotonic_ns(void) {
@@ -352,36 +240,22 @@ static int64_t monotonic_ns(void) {
 }
 
 int strobe_gpiod_read_event(strobe_gpiod_lines *lines, int64_t timeout_ns, uint64_t *timestamp_ns, unsigned *offset, int *rising) {
-    if (!lines || lines->count != 1) return -EINVAL;
-    struct gpiod_line *line = lines->bulk.lines[0];
     /* A values request has no event queue: waiting on it would only time out. */
-    if (gpiod_line_event_get_fd(line) < 0) return neg_errno();
+    if (!lines || lines->count != 1 || lines->settings.edge == STROBE_EDGE_NONE) return -EINVAL;
     int64_t deadline = timeout_ns >= 0 ? monotonic_ns() + timeout_ns : 0;
     for (;;) {
-        struct timespec ts, *wait = NULL;
+        int64_t left = -1;
         if (timeout_ns >= 0) {
-            int64_t left = deadline - monotonic_ns();
+            left = deadline - monotonic_ns();
             if (left < 0) left = 0;
-            ts.tv_sec = (time_t)(left / 1000000000);
-            ts.tv_nsec = (long)(left % 1000000000);
-            wait = &ts;
         }
-        int r = gpiod_line_event_wait(line, wait);
-        if (r < 0 && errno == EINTR) continue; /* the deadline carries the remaining time */
-        if (r < 0) return neg_errno();
-        if (r == 0) return 0;
+        int r = strobe_gpiod_lib_event_wait(lines, left);
+        if (r == -EINTR) continue; /* the deadline carries the remaining time */
+        if (r <= 0) return r;
         break;
     }
-    struct gpiod_line_event event;
     int r;
-    do r = gpiod_line_event_read(line, &event);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) return neg_errno();
-    /* The kernel stamps uAPI v1 events with CLOCK_MONOTONIC since Linux 5.7 (CLOCK_REALTIME
-     * before); libgpiod only splits the nanoseconds into a timespec. */
-    if (timestamp_ns)
-        *timestamp_ns = (uint64_t)event.ts.tv_sec * 1000000000u + (uint64_t)event.ts.tv_nsec;
-    if (offset) *offset = gpiod_line_offset(line);
-    if (rising) *rising = event.event_type == GPIOD_LINE_EVENT_RISING_EDGE;
-    return 1;
+    do r = strobe_gpiod_lib_event_read(lines, timestamp_ns, offset, rising);
+    while (r == -EINTR);
+    return r < 0 ? r : 1;
 }

@@ -141,7 +141,8 @@ final class ClaimTable<Saved: Sendable>: Sendable {
 public enum Backend: Sendable, Hashable {
     /// The register block through `/dev/gpiomem` (or `/dev/mem` when `devmem`).
     case registers(devmem: Bool = false)
-    /// The character device through libgpiod; `chip` as ``GpiodChip/init(_:)`` takes it.
+    /// The character device through libgpiod; `chip` as `GpiodChip.init(_:)` takes it (builds
+    /// with the `Libgpiod` trait, the default).
     case libgpiod(chip: String? = nil)
     /// `/sys/class/gpio` below `root`.
     case sysfs(root: String = "/sys")
@@ -156,7 +157,12 @@ extension Board {
     public static func open(backend: Backend) throws(StrobeError) -> any GPIOController {
         switch backend {
         case .registers(let devmem): try Board.detect(useDevMem: devmem)
-        case .libgpiod(let chip): try GpiodChip(chip)
+        case .libgpiod(let chip):
+            #if Libgpiod
+            try GpiodChip(chip)
+            #else
+            throw .libgpiodBackendMissing
+            #endif
         case .sysfs(let root): try SysfsGPIO(root: root)
         case .virtual(let layout): try Board.virtual(layout)
         }

@@ -72,6 +72,11 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What opening the libgpiod backend says in a build without it (the `Libgpiod` trait off).
+    public static var libgpiodBackendMissing: StrobeError {
+        .unsupported("this build of Strobe has no libgpiod backend: it was built with the package trait Libgpiod off (it is on by default; it needs libgpiod-dev)")
+    }
+
     /// The error for a failed open or mmap of `path` with negative errno `rc` from the C core.
     static func mapping(path: String, rc: Int32) -> StrobeError {
         let errno = Errno(rawValue: -rc)

@@ -1,10 +1,17 @@
+#if Libgpiod
 import CStrobe
 public import CStrobeGpiod
 import SystemPackage
 
-/// The character-device backend: GPIO lines through `/dev/gpiochipN` and libgpiod v1.6, the
-/// way the kernel wants user space to do it. Every set or read is one ioctl; the kernel knows
-/// who holds each line (consumer "strobe") and refuses lines others hold.
+/// The character-device backend: GPIO lines through `/dev/gpiochipN` and libgpiod, the way the
+/// kernel wants user space to do it. Every set or read is one ioctl; the kernel knows who holds
+/// each line (consumer "strobe") and refuses lines others hold.
+///
+/// Strobe builds against whichever libgpiod pkg-config finds: 1.6 (Debian 12, Raspberry Pi OS
+/// bookworm; the kernel's GPIO uAPI v1) or 2.x (Debian 13, Raspberry Pi OS trixie; uAPI v2).
+/// The API is the same; ``apiGeneration`` says which one this build speaks, and the few things
+/// only 2.x can do (kernel debounce) say so when asked of 1.6. The backend exists when the
+/// package trait `Libgpiod` is on (the default).
 public final class GpiodChip: GPIOController, @unchecked Sendable {
     // Sendable: libgpiod's chip handle is only read after opening; requests are per-claim and
     // the claim table is behind a mutex.
@@ -29,11 +36,20 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     /// "libgpiod (gpiochip0, pinctrl-bcm2835)".
     public var backendDescription: String { "libgpiod (\(name), \(label))" }
 
-    /// Opens a chip by path ("/dev/gpiochip0"), name ("gpiochip0") or label
+    /// The libgpiod generation this build of Strobe speaks: 1 (libgpiod 1.6, the kernel's GPIO
+    /// uAPI v1) or 2 (libgpiod 2.x, uAPI v2). Fixed when Strobe is compiled.
+    public static var apiGeneration: Int { Int(strobe_gpiod_api()) }
+
+    /// The version of the libgpiod library loaded at run time, e.g. "1.6.3" or "2.2.1".
+    public static var libraryVersion: String { String(cString: strobe_gpiod_library_version()) }
+
+    /// Opens a chip by path ("/dev/gpiochip0"), name ("gpiochip0"), number ("0") or label
     /// ("pinctrl-bcm2835"); `nil` opens the Raspberry Pi's GPIO controller (pinctrl-bcm2835,
     /// pinctrl-bcm2711 or pinctrl-rp1).
-    /// - Throws: ``StrobeError/deviceMissing(path:)`` when there is no such chip,
-    ///   ``StrobeError/permissionDenied(path:)`` (join the `gpio` group).
+    /// - Throws: ``StrobeError/unsupported(_:)`` when there is no such chip (the text says how
+    ///   to list them) or this user may not open it (the text says how to join the `gpio`
+    ///   group); ``StrobeError/system(operation:path:errno:)`` for any other failure, such as a
+    ///   path that is not a GPIO chip.
     public init(_ spec: String? = nil) throws(StrobeError) {
         var handle: OpaquePointer?
         let rc = strobe_gpiod_chip_open(spec, &handle)
@@ -112,8 +128,9 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
         return Claimed(line: GpiodLine(request: request!), token: token)
     }
 
-    /// Releases the request. libgpiod v1 gives the line back to the kernel, whose pinctrl
-    /// driver decides what happens to it; `keepState` cannot change that.
+    /// Releases the request. The line goes back to the kernel, whose GPIO driver decides what
+    /// happens to it (pinctrl-bcm2835 keeps the last direction and level); `keepState` cannot
+    /// change that.
     public func releaseLine(_ pin: Int, token: UInt64, keepState: Bool) {
         claims.release(pin, token: token) { saved in if saved.owner { strobe_gpiod_release(saved.lines) } }
     }
@@ -123,21 +140,22 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
         for (pin, token) in claims.all { releaseLine(pin, token: token, keepState: false) }
     }
 
-    /// One GPIOHANDLE_SET_LINE_VALUES ioctl.
+    /// One ioctl: GPIOHANDLE_SET_LINE_VALUES (libgpiod 1.6) or GPIO_V2_LINE_SET_VALUES (2.x).
     @inlinable @inline(__always)
     public static func set(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, 1) }
-    /// One GPIOHANDLE_SET_LINE_VALUES ioctl.
+    /// One ioctl: GPIOHANDLE_SET_LINE_VALUES (libgpiod 1.6) or GPIO_V2_LINE_SET_VALUES (2.x).
     @inlinable @inline(__always)
     public static func clear(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, 0) }
     /// A read (one ioctl) and a write (one ioctl).
     @inlinable @inline(__always)
     public static func toggle(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, strobe_gpiod_get(line.request, 0) == 1 ? 0 : 1) }
-    /// One GPIOHANDLE_GET_LINE_VALUES ioctl.
+    /// One ioctl: GPIOHANDLE_GET_LINE_VALUES (libgpiod 1.6) or GPIO_V2_LINE_GET_VALUES (2.x).
     @inlinable @inline(__always)
     public static func read(_ line: GpiodLine) -> Bool { strobe_gpiod_get(line.request, 0) == 1 }
 
     /// Claims several output lines of one 32-line bank as one kernel request, for mask writes:
-    /// one `GPIOHANDLE_SET_LINE_VALUES` ioctl sets or clears any subset of them together.
+    /// one ioctl sets or clears any subset of them together (libgpiod 2.x sends only the lines
+    /// a mask names; 1.6 resends the others at their last level).
     /// - Parameters:
     ///   - pins: line offsets, all in one bank (`pin / 32` equal), each once; at most 64.
     ///   - initial: the level every line starts at (set by the request itself).
@@ -179,22 +197,68 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     /// Edge events from the kernel: the line is requested for events, and each one carries the
     /// kernel's own timestamp (CLOCK_MONOTONIC).
     public func edgeSource(pin: Int, edge: Edge, pull: Pull?) throws(StrobeError) -> any EdgeSource {
+        try edgeSource(pin: pin, edge: edge, pull: pull, kernelDebounce: .zero)
+    }
+
+    /// Edge events from the kernel, debounced by the kernel: it reports an edge only once the
+    /// line has held its new level for `kernelDebounce` (in the GPIO hardware where the chip
+    /// can, in gpiolib otherwise), so a bounce never reaches user space. uAPI v2 only.
+    /// - Parameter kernelDebounce: 0 or more, whole microseconds up to 4294 s.
+    /// - Throws: ``StrobeError/unsupported(_:)`` with libgpiod 1.6 (uAPI v1 has no debounce),
+    ///   ``StrobeError/invalidArgument(_:)`` for a negative or too long time, and the errors of
+    ///   ``claimLine(_:initial:pull:)``.
+    public func edgeSource(pin: Int, edge: Edge, pull: Pull?, kernelDebounce: Duration) throws(StrobeError) -> any EdgeSource {
         try validate(pin)
+        let micros = try Self.debounceMicroseconds(kernelDebounce)
         var request: OpaquePointer?
         let token = try claims.claim(pin) { () throws(StrobeError) -> LineRequest in
-            let rc = strobe_gpiod_request_events(chip, UInt32(pin), edge.cValue, bias(pull), &request)
+            var settings = strobe_gpiod_settings()
+            settings.direction = Int32(STROBE_GPIOD_INPUT.rawValue)
+            settings.bias = bias(pull)
+            settings.edge = edge.cValue
+            settings.debounce_us = micros
+            var offset = UInt32(pin)
+            let rc = strobe_gpiod_request(chip, &offset, nil, 1, &settings, &request)
             guard rc == 0, let request else { throw busy(pin, rc) }
             return LineRequest(lines: request)
         }
         return GpiodEdgeSource(chip: self, pin: pin, token: token, request: request!)
+    }
+
+    /// Watches `pin` for edges debounced by the kernel (see
+    /// ``edgeSource(pin:edge:pull:kernelDebounce:)``), then by `bounce` as
+    /// ``GPIOController/monitor(_:edge:pull:bounce:onEdge:)`` does (`.zero`: no second filter).
+    public func monitor(_ pin: Int, edge: Edge = .both, pull: Pull? = nil, kernelDebounce: Duration, bounce: Duration = .zero,
+                        onEdge: (@Sendable (EdgeEvent) -> Void)? = nil) throws(StrobeError) -> EdgeMonitor {
+        let source = try edgeSource(pin: pin, edge: edge, pull: pull, kernelDebounce: kernelDebounce)
+        return EdgeMonitor(source: source, edge: edge, bounce: bounce, onEdge: onEdge)
+    }
+
+    /// `time` in whole microseconds for the kernel (rounded up), checked.
+    static func debounceMicroseconds(_ time: Duration) throws(StrobeError) -> UInt32 {
+        guard time >= .zero else { throw .invalidArgument("a kernel debounce of \(time) is negative") }
+        guard time <= .microseconds(Int64(UInt32.max)) else {
+            throw .invalidArgument("a kernel debounce of \(time) is longer than the kernel takes (\(UInt32.max) µs)")
+        }
+        guard time > .zero else { return 0 }
+        guard apiGeneration >= 2 else {
+            throw .unsupported("kernel debounce needs libgpiod 2 (the kernel's GPIO uAPI v2); this Strobe was built against libgpiod \(libraryVersion): debounce in software with `bounce` instead, or build against libgpiod 2.x")
+        }
+        let (seconds, attoseconds) = time.components
+        return UInt32(seconds * 1_000_000 + (attoseconds + 999_999_999_999) / 1_000_000_000_000)
     }
 }
 
 /// The libgpiod backend's line: one request of one line.
 public struct GpiodLine: @unchecked Sendable {
     // Sendable: the kernel serializes ioctls on the request's file descriptor.
-    /// The C core's request handle (`strobe_gpiod_lines *`).
-    public let request: OpaquePointer
+    @usableFromInline let request: OpaquePointer
+
+    init(request: OpaquePointer) { self.request = request }
+
+    /// The C core's request handle (`strobe_gpiod_lines *`), for C loops that measure against
+    /// the Swift path (`strobe bench`); not part of the stable API.
+    @_spi(StrobeInternals) public var cRequest: OpaquePointer { request }
 }
 
 /// Output lines of one chip bank in one kernel request, written together: one ioctl sets or
@@ -202,8 +266,8 @@ public struct GpiodLine: @unchecked Sendable {
 ///
 /// Masks use line offsets within the bank, as ``OutputGroup`` does for registers (bit n is line
 /// n of bank 0, line 32+n of bank 1); bits of lines outside the group are ignored. Lines of the
-/// group whose bit is clear keep their level. Dropping the group releases the request (libgpiod
-/// v1 hands the lines back to the kernel).
+/// group whose bit is clear keep their level. Dropping the group releases the request (the lines
+/// go back to the kernel).
 public struct GpiodOutputGroup: ~Copyable, @unchecked Sendable {
     // Sendable: the kernel serializes ioctls on the request; the C core's copy of the levels is
     // written by one owner at a time, which ~Copyable guarantees.
@@ -211,9 +275,12 @@ public struct GpiodOutputGroup: ~Copyable, @unchecked Sendable {
     public let pins: [Int]
     /// The group's lines as a bank mask.
     public let mask: UInt32
-    /// The C core's request handle (`strobe_gpiod_lines *`).
-    public let request: OpaquePointer
+    @usableFromInline let request: OpaquePointer
     var claim: Claim<GpiodChip>
+
+    /// The C core's request handle (`strobe_gpiod_lines *`), for C loops that measure against
+    /// the Swift path (`strobe bench`); not part of the stable API.
+    @_spi(StrobeInternals) public var cRequest: OpaquePointer { request }
 
     init(chip: GpiodChip, pins: [Int], request: OpaquePointer, token: UInt64) {
         self.pins = pins
@@ -277,3 +344,4 @@ final class GpiodEdgeSource: EdgeSource, @unchecked Sendable {
 
     func close() { chip.releaseLine(pin, token: token, keepState: false) }
 }
+#endif

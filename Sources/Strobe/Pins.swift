@@ -24,7 +24,7 @@ struct Claim<Controller: GPIOController>: ~Copyable {
 ///
 /// The hot path — ``set()``, ``clear()``, ``write(_:)`` — is `@inlinable` and specializes per
 /// backend: on a ``Board`` each call is one store to GPSETn/GPCLRn (BCM) or to the SYS_RIO OUT
-/// SET/CLR alias (RP1); on a ``GpiodChip`` one `GPIOHANDLE_SET_LINE_VALUES` ioctl (uAPI v1, libgpiod 1.6); on ``SysfsGPIO``
+/// SET/CLR alias (RP1); on a `GpiodChip` one ioctl (libgpiod 1.6 or 2.x); on ``SysfsGPIO``
 /// one `pwrite` of the value file.
 ///
 /// Sendable: register writes are single stores to write-1-to-set/clear or atomic-alias
@@ -148,21 +148,19 @@ public struct OutputGroup: ~Copyable, @unchecked Sendable {
 public struct RegisterLine: @unchecked Sendable {
     // Sendable: the pointers address the board's mapping, which the claim keeps alive, and every
     // access through them is a single load or store.
-    /// The C core's port (set/clear/level registers and mask), for handing to C code.
-    public let port: strobe_port
+    @usableFromInline let port: strobe_port
 
     @usableFromInline
     init(port: strobe_port) { self.port = port }
 }
 
 extension OutputPin where Controller == Board {
-    /// The registers and mask that drive this pin, for C code that calls `strobe_port_set`.
-    @inlinable
-    public var registerPort: strobe_port { line.port }
+    /// The registers and mask that drive this pin, for C loops that measure against the Swift
+    /// path (`strobe bench`); not part of the stable API.
+    @_spi(StrobeInternals) public var registerPort: strobe_port { line.port }
 }
 
 extension InputPin where Controller == Board {
-    /// The registers and mask of this pin, for C code.
-    @inlinable
-    public var registerPort: strobe_port { line.port }
+    /// The registers and mask of this pin, for C loops; not part of the stable API.
+    @_spi(StrobeInternals) public var registerPort: strobe_port { line.port }
 }

@@ -158,8 +158,13 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
 
 /// The sysfs backend's line: the open value file.
 public struct SysfsLine: Sendable {
-    /// The file descriptor of `gpioN/value`.
-    public let fd: Int32
+    @usableFromInline let fd: Int32
+
+    init(fd: Int32) { self.fd = fd }
+
+    /// The file descriptor of `gpioN/value`, for C loops that measure against the Swift path
+    /// (`strobe bench`); not part of the stable API.
+    @_spi(StrobeInternals) public var cFileDescriptor: Int32 { fd }
 }
 
 /// Edges of a sysfs line: POLLPRI wakes the monitor, a `pread` tells the new level.

@@ -1,8 +1,10 @@
 import ArgumentParser
 import CStrobe
+#if Libgpiod
 import CStrobeGpiod
+#endif
 import Foundation
-import Strobe
+@_spi(StrobeInternals) import Strobe
 
 // MARK: - The Swift side of the comparison
 
@@ -60,6 +62,7 @@ func swiftMaskLoop(_ group: borrowing OutputGroup, _ mask: UInt32, _ count: UInt
     }
 }
 
+#if Libgpiod
 @inline(never)
 func swiftGpiodMaskLoop(_ group: borrowing GpiodOutputGroup, _ mask: UInt32, _ count: UInt64) {
     var i: UInt64 = 0
@@ -69,6 +72,7 @@ func swiftGpiodMaskLoop(_ group: borrowing GpiodOutputGroup, _ mask: UInt32, _ c
         i &+= 1
     }
 }
+#endif
 
 // MARK: - Rows and options
 
@@ -209,7 +213,7 @@ struct Bench: ParsableCommand {
             let (gpio, note, cleanup) = try env.sysfs(pin: pin)
             defer { cleanup() }
             let out = try gpio.output(pin)
-            let fd = out.line.fd
+            let fd = out.line.cFileDescriptor
             var sink: UInt64 = 0
             body(BenchTarget(backend: "sysfs", note: note, count: syscallToggles, loops: [
                 .toggle: [.c: { strobe_bench_sysfs_toggle_c(fd, $0) }, .swift: { swiftToggle(out, $0) }],
@@ -218,9 +222,10 @@ struct Bench: ParsableCommand {
             ]))
             blackHole(sink)
         case "libgpiod":
+            #if Libgpiod
             let chip = try GpiodChip(target.chip)
             let out = try chip.output(pin)
-            let request = out.line.request
+            let request = out.line.cRequest
             var sink: UInt64 = 0
             var t = BenchTarget(backend: "libgpiod", note: "libgpiod (\(chip.name), \(chip.label))", count: syscallToggles, loops: [
                 .toggle: [.c: { strobe_bench_gpiod_toggle_c(request, $0) }, .swift: { swiftToggle(out, $0) }],
@@ -234,7 +239,7 @@ struct Bench: ParsableCommand {
                     (try? chip.holder(of: line)).flatMap { $0 } == nil
                 }
                 let group = try chip.outputs(maskLines)
-                let groupRequest = group.request, mask = group.mask
+                let groupRequest = group.cRequest, mask = group.mask
                 t.loops[.mask] = [.c: { strobe_bench_gpiod_mask_c(groupRequest, mask, $0) }, .swift: { swiftGpiodMaskLoop(group, mask, $0) }]
                 t.maskWidth = group.pins.count
                 body(t)
@@ -242,6 +247,9 @@ struct Bench: ParsableCommand {
                 body(t)
             }
             blackHole(sink)
+            #else
+            throw StrobeError.libgpiodBackendMissing
+            #endif
         default:
             throw ValidationError("unknown backend \(backend)")
         }

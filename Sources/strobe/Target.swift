@@ -50,8 +50,8 @@ struct TargetOptions: ParsableArguments {
     func withController<T>(_ body: (any GPIOController) throws -> T) throws -> T {
         switch backend {
         case .registers: return try withBoard { try body($0) }
-        case .libgpiod: return try body(try GpiodChip(chip))
-        case .sysfs: return try body(try SysfsGPIO(root: sysfsRoot))
+        case .libgpiod: return try body(try Board.open(backend: .libgpiod(chip: chip)))
+        case .sysfs: return try body(try Board.open(backend: .sysfs(root: sysfsRoot)))
         }
     }
 

@@ -82,6 +82,7 @@ struct KernelBackendTests {
         #expect(r.status != 0 && r.stderr.contains("--virtual simulates the register block"))
     }
 
+    #if Libgpiod
     @Test("libgpiod on a machine without GPIO chips says so")
     func gpiodNoChip() throws {
         guard !FileManager.default.fileExists(atPath: "/dev/gpiochip0") else { return }  // a real chip: nothing to show here
@@ -91,7 +92,41 @@ struct KernelBackendTests {
         let r = try runStrobe(["get", "17", "--backend", "libgpiod"])
         #expect(r.status != 0 && r.stderr.hasPrefix("Error: no Raspberry Pi GPIO chip"))
     }
+    #endif
 }
+
+#if Libgpiod
+@Suite("libgpiod 1.6 and 2.x")
+struct GpiodGenerationTests {
+    @Test("the build says which libgpiod it speaks, and the library loaded at run time is of that generation")
+    func generation() {
+        #expect([1, 2].contains(GpiodChip.apiGeneration))
+        #expect(GpiodChip.libraryVersion.hasPrefix("\(GpiodChip.apiGeneration)."))
+        // scripts/test builds once against each generation and says which it expects, so a
+        // build that silently found the other one fails here.
+        if let want = ProcessInfo.processInfo.environment["STROBE_EXPECT_LIBGPIOD"] {
+            #expect("\(GpiodChip.apiGeneration)" == want)
+        }
+    }
+
+    @Test("kernel debounce: whole µs rounded up and range-checked; libgpiod 1.6 refuses it, naming the alternative")
+    func debounce() throws {
+        #expect(try GpiodChip.debounceMicroseconds(.zero) == 0)
+        #expect(throws: StrobeError.invalidArgument("a kernel debounce of -0.001 seconds is negative")) {
+            _ = try GpiodChip.debounceMicroseconds(.milliseconds(-1))
+        }
+        #expect(throws: StrobeError.self) { _ = try GpiodChip.debounceMicroseconds(.seconds(5000)) }
+        if GpiodChip.apiGeneration >= 2 {
+            #expect(try GpiodChip.debounceMicroseconds(.nanoseconds(1500)) == 2)
+            #expect(try GpiodChip.debounceMicroseconds(.milliseconds(5)) == 5000)
+        } else {
+            #expect(throws: StrobeError.unsupported("kernel debounce needs libgpiod 2 (the kernel's GPIO uAPI v2); this Strobe was built against libgpiod \(GpiodChip.libraryVersion): debounce in software with `bounce` instead, or build against libgpiod 2.x")) {
+                _ = try GpiodChip.debounceMicroseconds(.milliseconds(5))
+            }
+        }
+    }
+}
+#endif
 
 @Suite("Board.open(backend:)")
 struct OpenBackendTests {

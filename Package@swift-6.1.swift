@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+// Strobe — Raspberry Pi GPIO for Swift, as fast as hand-written C.
+//
+// The manifest for Swift 6.1 and newer: it adds package traits. Package.swift is the same package
+// for Swift 6.0, without them (the libgpiod backend is always built there); keep the two alike.
+import PackageDescription
+
+let package = Package(
+    name: "Strobe",
+    products: [
+        .library(name: "Strobe", targets: ["Strobe"]),
+        .executable(name: "strobe", targets: ["strobe"]),
+    ],
+    traits: [
+        .trait(
+            name: "Libgpiod",
+            description: "The libgpiod backend (GpiodChip): needs libgpiod-dev 1.6 or 2.x, found with pkg-config. "
+                + "Turn it off (traits: [] on the package dependency) to build where libgpiod is not installed."
+        ),
+        .default(enabledTraits: ["Libgpiod"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+    ],
+    targets: [
+        // The C core: register layouts, hot-path accessors, detection, mapping, virtual bench.
+        .target(
+            name: "CStrobe",
+            path: "CSources/CStrobe",
+            linkerSettings: [.linkedLibrary("pthread")]
+        ),
+        // libgpiod 1.6 or 2.x (Debian: libgpiod-dev), whichever pkg-config finds.
+        .systemLibrary(
+            name: "CGpiod",
+            path: "CSources/CGpiod",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        // The character-device backend of the C core, over libgpiod.
+        .target(
+            name: "CStrobeGpiod",
+            dependencies: ["CStrobe", "CGpiod"],
+            path: "CSources/CStrobeGpiod"
+        ),
+        // The Swift API. It imports CStrobe publicly so @inlinable hot paths reach the C inlines.
+        .target(
+            name: "Strobe",
+            dependencies: [
+                "CStrobe",
+                .target(name: "CStrobeGpiod", condition: .when(traits: ["Libgpiod"])),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // The `strobe` command-line tool.
+        .executableTarget(
+            name: "strobe",
+            dependencies: [
+                "Strobe",
+                .target(name: "CStrobeGpiod", condition: .when(traits: ["Libgpiod"])),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "StrobeTests",
+            dependencies: ["Strobe", "CStrobe", .target(name: "CStrobeGpiod", condition: .when(traits: ["Libgpiod"]))],
+            exclude: ["Fixtures"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)
