@@ -19,7 +19,8 @@ struct DurationArgument: ExpressibleByArgument, CustomStringConvertible {
             scale = s
             break
         }
-        guard let v = Double(text), v >= 0, v.isFinite else { return nil }
+        // Finite, not negative, and within what UInt64 nanoseconds hold (584 years).
+        guard let v = Double(text), v >= 0, v.isFinite, (v * scale).rounded() < 1.8e19 else { return nil }
         nanoseconds = UInt64((v * scale).rounded())
     }
 }
@@ -57,6 +58,8 @@ struct Monitor: ParsableCommand {
     @Argument(help: "GPIO number.") var pin: Int
     @Option(help: "rising, falling or both.") var edge: Edge = .both
     @Option(help: "Debounce time: edges closer than this to the last reported one are dropped (e.g. 5ms).") var bounce: DurationArgument = .init(nanoseconds: 0)
+    @Option(help: ArgumentHelp("libgpiod 2.x: the kernel debounces the line, reporting an edge once the new level has held this long (e.g. 5ms); --bounce may filter again after it.", valueName: "time"))
+    var kernelDebounce: DurationArgument?
     @Option(help: "Pull to set on the input: up, down or none (default: leave it).") var pull: Pull?
     @Option(help: "Exit after this many edges.") var count: Int?
     @Option(help: "Exit after this long (e.g. 10s).") var timeout: DurationArgument?
@@ -65,6 +68,9 @@ struct Monitor: ParsableCommand {
     func validate() throws {
         if stimulus != nil, target.virtual == nil { throw ValidationError("--stimulus needs --virtual: on hardware, the world drives the pin") }
         if let count, count <= 0 { throw ValidationError("--count must be positive") }
+        if kernelDebounce != nil, target.backend != .libgpiod {
+            throw ValidationError("--kernel-debounce asks the kernel's GPIO character device: use it with --backend libgpiod (or debounce with --bounce)")
+        }
     }
 
     func run() throws {
@@ -90,9 +96,20 @@ struct Monitor: ParsableCommand {
         let done = DispatchSemaphore(value: 0)
         let limit = count
         let seen = Counter()
-        let monitor = try controller.monitor(pin, edge: edge, pull: pull, bounce: bounce.duration) { event in
+        let onEdge: @Sendable (EdgeEvent) -> Void = { event in
             print(event)
             if let limit, seen.increment() == limit { done.signal() }
+        }
+        let monitor: EdgeMonitor
+        if let kernelDebounce {
+            #if Libgpiod
+            guard let chip = controller as? GpiodChip else { throw ValidationError("--kernel-debounce needs --backend libgpiod") }
+            monitor = try chip.monitor(pin, edge: edge, pull: pull, kernelDebounce: kernelDebounce.duration, bounce: bounce.duration, onEdge: onEdge)
+            #else
+            throw StrobeError.libgpiodBackendMissing
+            #endif
+        } else {
+            monitor = try controller.monitor(pin, edge: edge, pull: pull, bounce: bounce.duration, onEdge: onEdge)
         }
         controller.restoreOnTermination()
         let deadline: DispatchTime = timeout.map { .now() + .nanoseconds(Int($0.nanoseconds)) } ?? .distantFuture

@@ -50,6 +50,11 @@ LINES=$STROBE_SIM_LINES
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "# strobe $($STROBE --version 2>&1) on $(uname -r), ${STROBE_VM_ACCEL:-unknown accel}; gpio-sim $CHIP (/dev/$CHIP), sysfs base $BASE"
+# The libgpiod generation strobe was built against (scripts/gpio-sim-vm --libgpiod 1|2).
+GEN=${STROBE_VM_LIBGPIOD:-1}
+ver=$($STROBE --version 2>&1)
+check "libgpiod $GEN.x: strobe --version names the libgpiod it was built against and its uAPI (v$GEN)" "got '$ver'" \
+    sh -c "echo '$ver' | grep -q '(libgpiod $GEN\.[0-9.]*, uAPI v$GEN)'"
 
 lib() { timeout 60 "$STROBE" "$@" --backend libgpiod --chip "$CHIP"; }
 sys() { timeout 60 "$STROBE" "$@" --backend sysfs; }
@@ -87,8 +92,8 @@ lib set 5 1 >"$tmp/out" 2>&1
 rc=$?
 check "libgpiod: strobe set 5 1 exits 0 and reports GPIO5 = 1 on gpio-sim-strobe" "status $rc: $(cat "$tmp/out")" \
     grep -q "^GPIO5 = 1 (output, libgpiod ($CHIP, gpio-sim-strobe)" "$tmp/out"
-# libgpiod (uAPI v1) gives the line back when strobe exits, and gpio-sim sets a freed line to its
-# pull: the 1 does not outlive the process (on a Pi, pinctrl-bcm2835 keeps it).
+# libgpiod gives the line back when strobe exits, and gpio-sim sets a freed line to its pull: the 1
+# does not outlive the process (on a Pi, pinctrl-bcm2835 keeps it).
 check "libgpiod: after strobe set 5 1 exits, gpio-sim's value for line 5 is its pull (0, pull-down)" \
     "value is $(value 5)" test "$(value 5)" = 0
 pull 5 up
@@ -223,6 +228,54 @@ while :; do
     attempt=$((attempt + 1))
 done
 
+# Kernel debounce (libgpiod 2.x, uAPI v2): the kernel reports an edge once the line has held its
+# new level for the debounce time, so a 3-toggle burst (down to up) is one rising edge, a later
+# clean fall one falling edge. libgpiod 1.6 can't ask for it, and says so.
+name="events (libgpiod $GEN.x): --kernel-debounce 50ms turns a 3-toggle burst into one rising edge, then a clean fall into one falling edge"
+if [ "$GEN" = 1 ]; then
+    pull 9 down
+    lib monitor 9 --kernel-debounce 50ms --timeout 1s >"$tmp/mon" 2>&1
+    rc=$?
+    check "events (libgpiod 1.x): --kernel-debounce is refused with one line naming libgpiod 2 and --bounce" \
+        "status $rc: $(tr '\n' '|' <"$tmp/mon")" \
+        sh -c "[ $rc -ne 0 ] && [ \"\$(wc -l <'$tmp/mon')\" -eq 1 ] && grep -q 'kernel debounce needs libgpiod 2' '$tmp/mon' && grep -q 'bounce' '$tmp/mon'"
+else
+    attempt=1
+    while :; do
+        pull 9 down
+        timeout 60 "$STROBE" monitor 9 --kernel-debounce 50ms --count 2 --timeout 5s --backend libgpiod --chip "$CHIP" >"$tmp/mon" 2>&1 &
+        mon_pid=$!
+        if ! wait_for 20 held 9 strobe; then
+            bad "$name" "the monitor did not request line 9: $(cat "$tmp/mon")"
+            kill "$mon_pid" 2>/dev/null
+            wait "$mon_pid"
+            break
+        fi
+        sleep 0.2
+        exec 3>"$LINES/sim_gpio9/pull"
+        t0=$(now_cs)
+        echo pull-up >&3; echo pull-down >&3; echo pull-up >&3
+        t1=$(now_cs)
+        exec 3>&-
+        sleep 0.3
+        pull 9 down
+        wait "$mon_pid"
+        rc=$?
+        got=$(edges "$tmp/mon")
+        if [ $((t1 - t0)) -le 3 ]; then
+            check "$name (burst < $(((t1 - t0 + 1) * 10)) ms by the guest clock)" "status $rc, edges '$got': $(tr '\n' '|' <"$tmp/mon")" \
+                test "$rc" = 0 -a "$got" = "rising falling"
+            break
+        fi
+        if [ "$attempt" -ge 3 ]; then
+            bad "$name" "each of 3 bursts took longer than 30 ms by the guest clock (last $(((t1 - t0) * 10)) ms), too slow to test a 50 ms debounce"
+            break
+        fi
+        echo "# the burst took $(((t1 - t0) * 10)) ms by the guest clock; again"
+        attempt=$((attempt + 1))
+    done
+fi
+
 monitor_toggles "events (sysfs): 4 pull toggles on sim_gpio9 give 4 alternating edges via poll(POLLPRI), >= 100 ms apart" \
     --backend sysfs
 check "events (sysfs): the monitor unexports line 9 when it exits" "$(sysfs_line 9) still exists" test ! -e "$(sysfs_line 9)"
@@ -278,12 +331,20 @@ for impl in c swift; do
     check "strace: sysfs write ($impl) makes 1 pwrite64 per write" "got $got" test "$got" = 1
     got=$(per_op libgpiod mask "$impl" ioctl)
     check "strace: libgpiod 31-line mask ($impl) makes 2 ioctls per mask toggle (one set, one clear)" "got $got" test "$got" = 2
-    # What the kernel is asked to do: one GPIOHANDLE_SET_LINE_VALUES for all three lines, up then down.
+    # What the kernel is asked to do, up then down, for lines 20-22 in one request: uAPI v1 sends
+    # every line's value (GPIOHANDLE_SET_LINE_VALUES); v2 a mask of the lines it changes and their
+    # bits (GPIO_V2_LINE_SET_VALUES, request order: bit 0 is line 20).
     strace -e trace=ioctl -o "$tmp/values" "$STROBE" bench --backends libgpiod --chip "$CHIP" --pin 13 --op mask --impl "$impl" \
         --mask-pins 20-22 --syscall-toggles 1 --rounds 1 --json >/dev/null 2>&1
-    sets=$(grep -o 'GPIOHANDLE_SET_LINE_VALUES_IOCTL, {values=\[[0-9], [0-9], [0-9]' "$tmp/values" | sed 's/.*values=\[//' | tr -d ' ' | tr '\n' ' ')
-    check "strace: a libgpiod mask toggle of lines 20-22 ($impl) sends values 1,1,1 then 0,0,0 in one request" \
-        "got '$sets'" test "$sets" = "1,1,1 0,0,0 "
+    if [ "$GEN" = 1 ]; then
+        sets=$(grep -o 'GPIOHANDLE_SET_LINE_VALUES_IOCTL, {values=\[[0-9], [0-9], [0-9]' "$tmp/values" | sed 's/.*values=\[//' | tr -d ' ' | tr '\n' ' ')
+        check "strace: a libgpiod mask toggle of lines 20-22 ($impl) sends values 1,1,1 then 0,0,0 in one request" \
+            "got '$sets'" test "$sets" = "1,1,1 0,0,0 "
+    else
+        sets=$(grep -o 'GPIO_V2_LINE_SET_VALUES_IOCTL, {bits=[0-9a-fx]*, mask=[0-9a-fx]*' "$tmp/values" | sed 's/.*{//' | tr -d ' ' | tr '\n' ' ')
+        check "strace: a libgpiod mask toggle of lines 20-22 ($impl) sends one GPIO_V2_LINE_SET_VALUES with mask 0x7, bits 0x7 then 0" \
+            "got '$sets'" test "$sets" = "bits=0x7,mask=0x7 bits=0,mask=0x7 "
+    fi
 done
 
 # strobe's own --count-syscalls (strace under strobe bench): 4000 syscalls under ptrace per row,
