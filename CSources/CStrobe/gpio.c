@@ -13,12 +13,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 struct strobe_gpio {
     strobe_layout layout;
     volatile uint32_t *block;
     pthread_mutex_t lock;
+    strobe_clock clock; /* times the BCM2835 pull sequence; set under `lock` */
 };
 
 strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block) {
@@ -27,8 +27,15 @@ strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block) {
     if (!gpio) return NULL;
     gpio->layout = layout;
     gpio->block = block;
+    gpio->clock = strobe_clock_monotonic();
     pthread_mutex_init(&gpio->lock, NULL);
     return gpio;
+}
+
+void strobe_gpio_set_clock(strobe_gpio *gpio, strobe_clock clock) {
+    pthread_mutex_lock(&gpio->lock);
+    gpio->clock = clock;
+    pthread_mutex_unlock(&gpio->lock);
 }
 
 void strobe_gpio_free(strobe_gpio *gpio) {
@@ -74,13 +81,6 @@ int strobe_rp1_funcsel_code(int function) {
     if (function >= STROBE_FN_ALT0 && function <= STROBE_FN_ALT0 + (int)STROBE_RP1_FUNCSEL_MAX)
         return function - STROBE_FN_ALT0;
     return -ENOTSUP;
-}
-
-void strobe_spin_cycles(unsigned cycles) {
-    /* One loop iteration is at least one cycle on every core the Pi family uses, so this
-     * waits at least `cycles` cycles; the GPPUD rule is a minimum, not an exact time. */
-    for (volatile unsigned i = 0; i < cycles; i++) {
-    }
 }
 
 static inline volatile uint32_t *reg(strobe_gpio *gpio, uint32_t offset) { return strobe_reg(gpio->block, offset); }
@@ -174,16 +174,17 @@ int strobe_gpio_set_pull(strobe_gpio *gpio, unsigned pin, int pull) {
         return 0;
     }
     case STROBE_LAYOUT_BCM2835: {
-        /* [BCM2835] 6.1 GPPUDCLKn: write the control, wait 150 cycles, clock it into the pin,
-         * wait 150 cycles, then remove the control and the clock. */
+        /* [BCM2835] 6.1 GPPUDCLKn: write the control, wait, clock it into the pin, wait, then
+         * remove the control and the clock. Each wait is STROBE_BCM_GPPUD_WAIT_NS on the
+         * handle's clock: a spin on hardware, virtual time on the bench. */
         uint32_t code = pull == STROBE_PULL_UP ? STROBE_BCM_GPPUD_UP
                       : pull == STROBE_PULL_DOWN ? STROBE_BCM_GPPUD_DOWN : STROBE_BCM_GPPUD_OFF;
         volatile uint32_t *clk = reg(gpio, STROBE_BCM_GPPUDCLK0 + 4u * (pin >> 5));
         pthread_mutex_lock(&gpio->lock);
         strobe_w32(reg(gpio, STROBE_BCM_GPPUD), code);
-        strobe_spin_cycles(STROBE_BCM_GPPUD_WAIT_CYCLES);
+        strobe_clock_spin_for(&gpio->clock, STROBE_BCM_GPPUD_WAIT_NS);
         strobe_w32(clk, 1u << (pin & 31u));
-        strobe_spin_cycles(STROBE_BCM_GPPUD_WAIT_CYCLES);
+        strobe_clock_spin_for(&gpio->clock, STROBE_BCM_GPPUD_WAIT_NS);
         strobe_w32(reg(gpio, STROBE_BCM_GPPUD), STROBE_BCM_GPPUD_OFF);
         strobe_w32(clk, 0);
         pthread_mutex_unlock(&gpio->lock);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "strobe_regs.h"
+#include "strobe_clock.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,6 +47,12 @@ typedef struct strobe_pin_state {
 
 /** Wrap a mapped block. `block` stays owned by the caller. Returns NULL when out of memory. */
 strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block);
+/**
+ * Time the handle's register waits (the BCM2835/6/7 pull sequence's set-up and hold) on
+ * `clock` instead of the real clock, the default. The virtual bench plugs its clock in here so
+ * the waits advance virtual time. The clock's context must outlive the handle.
+ */
+void strobe_gpio_set_clock(strobe_gpio *gpio, strobe_clock clock);
 /** Free the handle (not the block). */
 void strobe_gpio_free(strobe_gpio *gpio);
 /** The layout the handle was made with. */
@@ -81,8 +88,6 @@ int strobe_bcm_function_from_code(unsigned code);
 /** RP1 FUNCSEL value for an ALTn function, or -ENOTSUP. (Input and output are FUNCSEL 5 plus OE.) */
 int strobe_rp1_funcsel_code(int function);
 
-/** Busy-wait at least `cycles` CPU cycles (the GPPUD set-up and hold time). */
-void strobe_spin_cycles(unsigned cycles);
 
 #ifdef __cplusplus
 }

@@ -90,8 +90,10 @@ static inline uint32_t strobe_layout_block_size(strobe_layout layout) {
 #define STROBE_BCM_GPPUD_OFF     0u
 #define STROBE_BCM_GPPUD_DOWN    1u
 #define STROBE_BCM_GPPUD_UP      2u
-/* The GPPUD/GPPUDCLK sequence needs 150 cycles of set-up and hold ([BCM2835] 6.1). */
-#define STROBE_BCM_GPPUD_WAIT_CYCLES 150u
+/* The GPPUD/GPPUDCLK sequence needs "150 cycles" of set-up and hold ([BCM2835] 6.1, GPPUDCLKn
+ * description) — cycles of the VideoCore's 250 MHz clock (0.6 µs), not the ARM's. The kernel's
+ * pinctrl-bcm2835.c (bcm2835_pull_config_set) waits udelay(1) at each step; so does Strobe. */
+#define STROBE_BCM_GPPUD_WAIT_NS 1000u
 
 /* GPIO_PUP_PDN_CNTRL_REGn: 2 bits per pin, 16 pins per register ([BCM2711] 5.2). */
 #define STROBE_BCM2711_PULL_NONE 0u /* 00 */
