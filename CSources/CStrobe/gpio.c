@@ -83,39 +83,60 @@ int strobe_rp1_funcsel_code(int function) {
     return -ENOTSUP;
 }
 
+int strobe_rp1_function_from_regs(uint32_t ctrl, bool oe, uint32_t pad) {
+    uint32_t funcsel = ctrl & STROBE_RP1_CTRL_FUNCSEL_MASK;
+    if ((ctrl & STROBE_RP1_CTRL_OEOVER_MASK) != 0 || funcsel > STROBE_RP1_FUNCSEL_MAX) return STROBE_FN_NONE;
+    if (funcsel != STROBE_RP1_FUNCSEL_SYS_RIO) return STROBE_FN_ALT0 + (int)funcsel;
+    return oe && !(pad & STROBE_RP1_PAD_OD) ? STROBE_FN_OUTPUT : STROBE_FN_INPUT;
+}
+
 static inline volatile uint32_t *reg(strobe_gpio *gpio, uint32_t offset) { return strobe_reg(gpio->block, offset); }
 
 static int check_pin(const strobe_gpio *gpio, unsigned pin) {
     return pin < strobe_layout_pin_count(gpio->layout) ? 0 : -EINVAL;
 }
 
-/* RP1: change FUNCSEL with one atomic XOR-alias write, so the pad never passes through a
- * third function the way a CLR-then-SET pair would. */
-static void rp1_write_funcsel(strobe_gpio *gpio, unsigned pin, uint32_t funcsel) {
+/* RP1: change FUNCSEL and the OUTOVER/OEOVER fields with one atomic XOR-alias write, so the
+ * pad never passes through a third function the way a CLR-then-SET pair would. */
+static void rp1_write_ctrl(strobe_gpio *gpio, unsigned pin, uint32_t funcsel, uint32_t oeover) {
+    const uint32_t fields = STROBE_RP1_CTRL_FUNCSEL_MASK | STROBE_RP1_CTRL_OUTOVER_MASK | STROBE_RP1_CTRL_OEOVER_MASK;
     uint32_t ctrl = strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin)));
-    uint32_t diff = (ctrl ^ funcsel) & STROBE_RP1_CTRL_FUNCSEL_MASK;
+    /* "none" keeps OUTOVER as it is (pinctrl-rp1.c only touches OEOVER there). */
+    uint32_t keep = funcsel == STROBE_RP1_FUNCSEL_NULL ? ctrl & STROBE_RP1_CTRL_OUTOVER_MASK : 0;
+    uint32_t diff = (ctrl ^ (funcsel | oeover | keep)) & fields;
     if (diff) strobe_w32(reg(gpio, strobe_rp1_gpio_ctrl(pin) + STROBE_RP1_ALIAS_XOR), diff);
+}
+
+static int rp1_set_function(strobe_gpio *gpio, unsigned pin, int function) {
+    int code = strobe_rp1_funcsel_code(function);
+    if (code < 0) return code;
+    uint32_t pad = strobe_rp1_pad(pin);
+    pthread_mutex_lock(&gpio->lock);
+    if (function == STROBE_FN_NONE) {
+        /* Disconnect first, then disable the pad: input off, output disabled, as Raspberry
+         * Pi's pinctrl does for "none" ([RP1] 3.3 PADS_BANK0 GPIOn IE/OD). */
+        rp1_write_ctrl(gpio, pin, STROBE_RP1_FUNCSEL_NULL, STROBE_RP1_CTRL_OEOVER_DISABLE);
+        strobe_w32(reg(gpio, pad + STROBE_RP1_ALIAS_CLR), STROBE_RP1_PAD_IE);
+        strobe_w32(reg(gpio, pad + STROBE_RP1_ALIAS_SET), STROBE_RP1_PAD_OD);
+    } else {
+        /* Every function needs the pad's input enabled and output-disable clear, or an
+         * alternate function (PWM, UART TX, SPI) drives nothing ([RP1] 3.3 PADS_BANK0 GPIOn). */
+        strobe_w32(reg(gpio, pad + STROBE_RP1_ALIAS_SET), STROBE_RP1_PAD_IE);
+        strobe_w32(reg(gpio, pad + STROBE_RP1_ALIAS_CLR), STROBE_RP1_PAD_OD);
+        if (function == STROBE_FN_OUTPUT || function == STROBE_FN_INPUT) {
+            uint32_t oe_alias = function == STROBE_FN_OUTPUT ? STROBE_RP1_ALIAS_SET : STROBE_RP1_ALIAS_CLR;
+            strobe_w32(reg(gpio, STROBE_RP1_SYS_RIO0 + oe_alias + STROBE_RP1_RIO_OE), 1u << pin);
+        }
+        rp1_write_ctrl(gpio, pin, (uint32_t)code, 0); /* OUTOVER, OEOVER: from the peripheral */
+    }
+    pthread_mutex_unlock(&gpio->lock);
+    return 0;
 }
 
 int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function) {
     int rc = check_pin(gpio, pin);
     if (rc) return rc;
-    if (gpio->layout == STROBE_LAYOUT_RP1) {
-        int code = strobe_rp1_funcsel_code(function);
-        if (code < 0) return code;
-        uint32_t bit = 1u << pin;
-        pthread_mutex_lock(&gpio->lock);
-        if (function == STROBE_FN_OUTPUT || function == STROBE_FN_INPUT) {
-            /* Pad: input enabled, output not disabled ([RP1] 3.3 PADS_BANK0 GPIOn). */
-            strobe_w32(reg(gpio, strobe_rp1_pad(pin) + STROBE_RP1_ALIAS_SET), STROBE_RP1_PAD_IE);
-            strobe_w32(reg(gpio, strobe_rp1_pad(pin) + STROBE_RP1_ALIAS_CLR), STROBE_RP1_PAD_OD);
-            uint32_t oe_alias = function == STROBE_FN_OUTPUT ? STROBE_RP1_ALIAS_SET : STROBE_RP1_ALIAS_CLR;
-            strobe_w32(reg(gpio, STROBE_RP1_SYS_RIO0 + oe_alias + STROBE_RP1_RIO_OE), bit);
-        }
-        rp1_write_funcsel(gpio, pin, (uint32_t)code);
-        pthread_mutex_unlock(&gpio->lock);
-        return 0;
-    }
+    if (gpio->layout == STROBE_LAYOUT_RP1) return rp1_set_function(gpio, pin, function);
     int code = strobe_bcm_fsel_code(function);
     if (code < 0) return code;
     volatile uint32_t *r = reg(gpio, strobe_bcm_fsel_offset(pin));
@@ -132,15 +153,9 @@ int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function) {
     int rc = check_pin(gpio, pin);
     if (rc) return rc;
     if (gpio->layout == STROBE_LAYOUT_RP1) {
-        uint32_t funcsel = strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin))) & STROBE_RP1_CTRL_FUNCSEL_MASK;
-        if (funcsel == STROBE_RP1_FUNCSEL_SYS_RIO) {
-            uint32_t oe = strobe_r32(reg(gpio, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE));
-            *function = (oe >> pin) & 1u ? STROBE_FN_OUTPUT : STROBE_FN_INPUT;
-        } else if (funcsel <= STROBE_RP1_FUNCSEL_MAX) {
-            *function = STROBE_FN_ALT0 + (int)funcsel;
-        } else {
-            *function = STROBE_FN_NONE;
-        }
+        uint32_t ctrl = strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin)));
+        bool oe = (strobe_r32(reg(gpio, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE)) >> pin) & 1u;
+        *function = strobe_rp1_function_from_regs(ctrl, oe, strobe_r32(reg(gpio, strobe_rp1_pad(pin))));
         return 0;
     }
     uint32_t v = strobe_r32(reg(gpio, strobe_bcm_fsel_offset(pin)));

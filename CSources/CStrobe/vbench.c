@@ -138,13 +138,11 @@ static void rp1_mirror(strobe_vbench *b, uint32_t reg) {
     wr(b, reg + STROBE_RP1_ALIAS_CLR, v);
 }
 
+/* The function the registers select, decided as the driver reads it back. */
 static int pin_function(const strobe_vbench *b, unsigned pin) {
     if (b->layout == STROBE_LAYOUT_RP1) {
-        uint32_t funcsel = rd(b, strobe_rp1_gpio_ctrl(pin)) & STROBE_RP1_CTRL_FUNCSEL_MASK;
-        if (funcsel != STROBE_RP1_FUNCSEL_SYS_RIO) return funcsel == STROBE_RP1_FUNCSEL_NULL ? STROBE_FN_NONE : STROBE_FN_ALT0 + (int)funcsel;
         bool oe = (rd(b, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE) >> pin) & 1u;
-        bool od = rd(b, strobe_rp1_pad(pin)) & STROBE_RP1_PAD_OD;
-        return oe && !od ? STROBE_FN_OUTPUT : STROBE_FN_INPUT;
+        return strobe_rp1_function_from_regs(rd(b, strobe_rp1_gpio_ctrl(pin)), oe, rd(b, strobe_rp1_pad(pin)));
     }
     uint32_t v = rd(b, strobe_bcm_fsel_offset(pin));
     return strobe_bcm_function_from_code((v >> strobe_bcm_fsel_shift(pin)) & 7u);
