@@ -147,6 +147,16 @@ struct RegisterEncodingTests {
         if clear != 0 { strobe_w32(strobe_reg(block, offset + STROBE_RP1_ALIAS_CLR), clear) }
     }
 
+    /// An RP1 bench with `pin` left driving high (as `pinctrl set N op dh`) over a pull-down.
+    func rp1DrivenHigh(_ pin: Int) throws -> (Board, VirtualBench) {
+        let board = try Board.virtual(.rp1)
+        let bench = try #require(board.bench)
+        try board.drive(pin, to: .high)
+        try board.setPull(.down, pin: pin)
+        #expect(try board.state(of: pin).function == .output && bench.level(of: pin) == .high)
+        return (board, bench)
+    }
+
     @Test("RP1: every function but none enables the pad's input and clears its output-disable",
           arguments: [PinFunction.input, .output] + (0...8).map { PinFunction.alt($0) })
     func rp1FunctionsEnableThePad(function: PinFunction) throws {
@@ -182,11 +192,7 @@ struct RegisterEncodingTests {
 
     @Test("RP1 function none: FUNCSEL 0x1f, OEOVER disable, and the pad disabled (input off, output disabled)")
     func rp1NoneDisablesThePad() throws {
-        let board = try Board.virtual(.rp1)
-        let bench = try #require(board.bench)
-        try board.drive(21, to: .high)
-        try board.setPull(.down, pin: 21)
-        #expect(bench.level(of: 21) == .high)
+        let (board, bench) = try rp1DrivenHigh(21)
         try board.setFunction(.none, pin: 21)
         let ctrl = register(board, strobe_rp1_gpio_ctrl(21)), pad = register(board, strobe_rp1_pad(21))
         #expect(ctrl & 0x1F == STROBE_RP1_FUNCSEL_NULL)
@@ -198,11 +204,7 @@ struct RegisterEncodingTests {
 
     @Test("RP1: OE with the pad's output-disable set is an input — the driver and the bench agree")
     func rp1OutputDisableMeansInput() throws {
-        let board = try Board.virtual(.rp1)
-        let bench = try #require(board.bench)
-        try board.drive(5, to: .high)
-        try board.setPull(.down, pin: 5)
-        #expect(try board.state(of: 5).function == .output && bench.level(of: 5) == .high)
+        let (board, bench) = try rp1DrivenHigh(5)
         rp1Alias(board, strobe_rp1_pad(5), set: STROBE_RP1_PAD_OD) // [RP1] 3.3: OD overrides OE
         #expect(register(board, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE) & (1 << 5) != 0, "OE is still set")
         var function: Int32 = -1
