@@ -96,6 +96,9 @@ def decode_revision(code):
 
 LAYOUT = {"bcm2835": "bcm2835", "bcm2836": "bcm2835", "bcm2837": "bcm2835",
           "bcm2711": "bcm2711", "bcm2712": "rp1"}
+# Names the SoCs had in early device trees: the Pi 4's rpi-4.19 kernels said brcm,bcm2838
+# (arch/arm/boot/dts/bcm2838.dtsi) before it became brcm,bcm2711 upstream.
+SOC_ALIAS = {"bcm2838": "bcm2711"}
 
 # ---------------------------------------------------------------------------
 # /proc/cpuinfo, in the shapes real kernels print
@@ -201,6 +204,7 @@ def pi_board(model, compatible, ranges, cpuinfo, revision_code, peripheral_base,
     """Files and expected.json for a real Raspberry Pi."""
     name, mem, proc = decode_revision(revision_code)
     soc = compatible[-1].split(",", 1)[1]            # "brcm,bcm2711" -> "bcm2711"
+    soc = SOC_ALIAS.get(soc, soc)
     assert soc == proc, (model, soc, proc)           # DT and revision code agree
     files = {
         "proc/device-tree/compatible": strlist(*compatible),
@@ -274,6 +278,14 @@ def build():
                                 serial="10000000c0ffee07", model=pi4_model)
     boards["pi4-model-b"] = pi_board(pi4_model, pi4_compat, RANGES_BCM2711, pi4_cpuinfo,
                                      0xC03114, 0xFE000000)
+
+    # The same board family on a 2019 rpi-4.19 kernel (Raspbian Buster, 32-bit): the SoC's
+    # compatible was still brcm,bcm2838 and every core printed "Hardware : BCM2835".
+    boards["pi4-model-b-4.19"] = pi_board(
+        "Raspberry Pi 4 Model B Rev 1.1", ["raspberrypi,4-model-b", "brcm,bcm2838"], RANGES_BCM2711,
+        cpuinfo_arm32(**ARMV7_A72, hardware="BCM2835", revision="c03111",
+                      serial="10000000c0ffee0b", model="Raspberry Pi 4 Model B Rev 1.1"),
+        0xC03111, 0xFE000000)
 
     boards["pi400"] = pi_board(
         "Raspberry Pi 400 Rev 1.0", ["raspberrypi,400", "brcm,bcm2711"], RANGES_BCM2711,

@@ -6,7 +6,6 @@
 #include "strobe_bench.h"
 #include "strobe_sysfs.h"
 
-#include <time.h>
 
 void strobe_bench_toggle_c(strobe_port port, uint64_t count) {
     for (uint64_t i = 0; i < count; i++) {
@@ -26,12 +25,6 @@ uint64_t strobe_bench_read_c(strobe_port port, uint64_t count) {
     uint64_t high = 0;
     for (uint64_t i = 0; i < count; i++) high += strobe_port_read(port);
     return high;
-}
-
-uint64_t strobe_monotonic_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 void strobe_bench_write_c(strobe_port port, uint64_t count) {

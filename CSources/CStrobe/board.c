@@ -2,7 +2,8 @@
  * board.c — board detection from the device tree and the revision code.
  *
  * Sources: the device-tree `compatible` strings of the upstream and Raspberry Pi kernels
- * (brcm,bcm2835/6/7, brcm,bcm2711, brcm,bcm2712, and the downstream brcm,bcm2708/9/10 aliases);
+ * (brcm,bcm2835/6/7, brcm,bcm2711, brcm,bcm2712, and the downstream brcm,bcm2708/9/10 aliases and
+ * brcm,bcm2838, the Pi 4's name in 2019 rpi-4.19 device trees);
  * Raspberry Pi documentation, "Raspberry Pi revision codes" (new-style bit fields).
  */
 #define _GNU_SOURCE
@@ -61,6 +62,8 @@ static strobe_soc soc_from_compatible(const char *entry) {
         {"brcm,bcm2836", STROBE_SOC_BCM2836}, {"brcm,bcm2709", STROBE_SOC_BCM2836},
         {"brcm,bcm2837", STROBE_SOC_BCM2837}, {"brcm,bcm2710", STROBE_SOC_BCM2837},
         {"brcm,bcm2711", STROBE_SOC_BCM2711}, {"brcm,bcm2712", STROBE_SOC_BCM2712},
+        /* The Pi 4's SoC before upstream named it: rpi-4.19 kernels' bcm2838.dtsi. */
+        {"brcm,bcm2838", STROBE_SOC_BCM2711},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (strcmp(entry, table[i].name) == 0) return table[i].soc;

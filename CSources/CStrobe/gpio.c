@@ -13,12 +13,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 struct strobe_gpio {
     strobe_layout layout;
     volatile uint32_t *block;
     pthread_mutex_t lock;
+    strobe_clock clock; /* times the BCM2835 pull sequence; set under `lock` */
 };
 
 strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block) {
@@ -27,8 +27,15 @@ strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block) {
     if (!gpio) return NULL;
     gpio->layout = layout;
     gpio->block = block;
+    gpio->clock = strobe_clock_monotonic();
     pthread_mutex_init(&gpio->lock, NULL);
     return gpio;
+}
+
+void strobe_gpio_set_clock(strobe_gpio *gpio, strobe_clock clock) {
+    pthread_mutex_lock(&gpio->lock);
+    gpio->clock = clock;
+    pthread_mutex_unlock(&gpio->lock);
 }
 
 void strobe_gpio_free(strobe_gpio *gpio) {
@@ -76,11 +83,11 @@ int strobe_rp1_funcsel_code(int function) {
     return -ENOTSUP;
 }
 
-void strobe_spin_cycles(unsigned cycles) {
-    /* One loop iteration is at least one cycle on every core the Pi family uses, so this
-     * waits at least `cycles` cycles; the GPPUD rule is a minimum, not an exact time. */
-    for (volatile unsigned i = 0; i < cycles; i++) {
-    }
+int strobe_rp1_function_from_regs(uint32_t ctrl, bool oe, uint32_t pad) {
+    uint32_t funcsel = ctrl & STROBE_RP1_CTRL_FUNCSEL_MASK;
+    if ((ctrl & STROBE_RP1_CTRL_OEOVER_MASK) != 0 || funcsel > STROBE_RP1_FUNCSEL_MAX) return STROBE_FN_NONE;
+    if (funcsel != STROBE_RP1_FUNCSEL_SYS_RIO) return STROBE_FN_ALT0 + (int)funcsel;
+    return oe && !(pad & STROBE_RP1_PAD_OD) ? STROBE_FN_OUTPUT : STROBE_FN_INPUT;
 }
 
 static inline volatile uint32_t *reg(strobe_gpio *gpio, uint32_t offset) { return strobe_reg(gpio->block, offset); }
@@ -89,33 +96,47 @@ static int check_pin(const strobe_gpio *gpio, unsigned pin) {
     return pin < strobe_layout_pin_count(gpio->layout) ? 0 : -EINVAL;
 }
 
-/* RP1: change FUNCSEL with one atomic XOR-alias write, so the pad never passes through a
- * third function the way a CLR-then-SET pair would. */
-static void rp1_write_funcsel(strobe_gpio *gpio, unsigned pin, uint32_t funcsel) {
+/* RP1: change FUNCSEL and the OUTOVER/OEOVER fields with one atomic XOR-alias write, so the
+ * pad never passes through a third function the way a CLR-then-SET pair would. */
+static void rp1_write_ctrl(strobe_gpio *gpio, unsigned pin, uint32_t funcsel, uint32_t oeover) {
+    const uint32_t fields = STROBE_RP1_CTRL_FUNCSEL_MASK | STROBE_RP1_CTRL_OUTOVER_MASK | STROBE_RP1_CTRL_OEOVER_MASK;
     uint32_t ctrl = strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin)));
-    uint32_t diff = (ctrl ^ funcsel) & STROBE_RP1_CTRL_FUNCSEL_MASK;
+    /* "none" keeps OUTOVER as it is (pinctrl-rp1.c only touches OEOVER there). */
+    uint32_t keep = funcsel == STROBE_RP1_FUNCSEL_NULL ? ctrl & STROBE_RP1_CTRL_OUTOVER_MASK : 0;
+    uint32_t diff = (ctrl ^ (funcsel | oeover | keep)) & fields;
     if (diff) strobe_w32(reg(gpio, strobe_rp1_gpio_ctrl(pin) + STROBE_RP1_ALIAS_XOR), diff);
+}
+
+static int rp1_set_function(strobe_gpio *gpio, unsigned pin, int function) {
+    int code = strobe_rp1_funcsel_code(function);
+    if (code < 0) return code;
+    uint32_t pad = strobe_rp1_pad(pin);
+    pthread_mutex_lock(&gpio->lock);
+    if (function == STROBE_FN_NONE) {
+        /* Disconnect first, then disable the pad: input off, output disabled, as Raspberry
+         * Pi's pinctrl does for "none" ([RP1] 3.3 PADS_BANK0 GPIOn IE/OD). */
+        rp1_write_ctrl(gpio, pin, STROBE_RP1_FUNCSEL_NULL, STROBE_RP1_CTRL_OEOVER_DISABLE);
+        strobe_w32(reg(gpio, pad + STROBE_RP1_ALIAS_CLR), STROBE_RP1_PAD_IE);
+        strobe_w32(reg(gpio, pad + STROBE_RP1_ALIAS_SET), STROBE_RP1_PAD_OD);
+    } else {
+        /* Every function needs the pad's input enabled and output-disable clear, or an
+         * alternate function (PWM, UART TX, SPI) drives nothing ([RP1] 3.3 PADS_BANK0 GPIOn). */
+        strobe_w32(reg(gpio, pad + STROBE_RP1_ALIAS_SET), STROBE_RP1_PAD_IE);
+        strobe_w32(reg(gpio, pad + STROBE_RP1_ALIAS_CLR), STROBE_RP1_PAD_OD);
+        if (function == STROBE_FN_OUTPUT || function == STROBE_FN_INPUT) {
+            uint32_t oe_alias = function == STROBE_FN_OUTPUT ? STROBE_RP1_ALIAS_SET : STROBE_RP1_ALIAS_CLR;
+            strobe_w32(reg(gpio, STROBE_RP1_SYS_RIO0 + oe_alias + STROBE_RP1_RIO_OE), 1u << pin);
+        }
+        rp1_write_ctrl(gpio, pin, (uint32_t)code, 0); /* OUTOVER, OEOVER: from the peripheral */
+    }
+    pthread_mutex_unlock(&gpio->lock);
+    return 0;
 }
 
 int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function) {
     int rc = check_pin(gpio, pin);
     if (rc) return rc;
-    if (gpio->layout == STROBE_LAYOUT_RP1) {
-        int code = strobe_rp1_funcsel_code(function);
-        if (code < 0) return code;
-        uint32_t bit = 1u << pin;
-        pthread_mutex_lock(&gpio->lock);
-        if (function == STROBE_FN_OUTPUT || function == STROBE_FN_INPUT) {
-            /* Pad: input enabled, output not disabled ([RP1] 3.3 PADS_BANK0 GPIOn). */
-            strobe_w32(reg(gpio, strobe_rp1_pad(pin) + STROBE_RP1_ALIAS_SET), STROBE_RP1_PAD_IE);
-            strobe_w32(reg(gpio, strobe_rp1_pad(pin) + STROBE_RP1_ALIAS_CLR), STROBE_RP1_PAD_OD);
-            uint32_t oe_alias = function == STROBE_FN_OUTPUT ? STROBE_RP1_ALIAS_SET : STROBE_RP1_ALIAS_CLR;
-            strobe_w32(reg(gpio, STROBE_RP1_SYS_RIO0 + oe_alias + STROBE_RP1_RIO_OE), bit);
-        }
-        rp1_write_funcsel(gpio, pin, (uint32_t)code);
-        pthread_mutex_unlock(&gpio->lock);
-        return 0;
-    }
+    if (gpio->layout == STROBE_LAYOUT_RP1) return rp1_set_function(gpio, pin, function);
     int code = strobe_bcm_fsel_code(function);
     if (code < 0) return code;
     volatile uint32_t *r = reg(gpio, strobe_bcm_fsel_offset(pin));
@@ -132,15 +153,9 @@ int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function) {
     int rc = check_pin(gpio, pin);
     if (rc) return rc;
     if (gpio->layout == STROBE_LAYOUT_RP1) {
-        uint32_t funcsel = strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin))) & STROBE_RP1_CTRL_FUNCSEL_MASK;
-        if (funcsel == STROBE_RP1_FUNCSEL_SYS_RIO) {
-            uint32_t oe = strobe_r32(reg(gpio, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE));
-            *function = (oe >> pin) & 1u ? STROBE_FN_OUTPUT : STROBE_FN_INPUT;
-        } else if (funcsel <= STROBE_RP1_FUNCSEL_MAX) {
-            *function = STROBE_FN_ALT0 + (int)funcsel;
-        } else {
-            *function = STROBE_FN_NONE;
-        }
+        uint32_t ctrl = strobe_r32(reg(gpio, strobe_rp1_gpio_ctrl(pin)));
+        bool oe = (strobe_r32(reg(gpio, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE)) >> pin) & 1u;
+        *function = strobe_rp1_function_from_regs(ctrl, oe, strobe_r32(reg(gpio, strobe_rp1_pad(pin))));
         return 0;
     }
     uint32_t v = strobe_r32(reg(gpio, strobe_bcm_fsel_offset(pin)));
@@ -174,16 +189,17 @@ int strobe_gpio_set_pull(strobe_gpio *gpio, unsigned pin, int pull) {
         return 0;
     }
     case STROBE_LAYOUT_BCM2835: {
-        /* [BCM2835] 6.1 GPPUDCLKn: write the control, wait 150 cycles, clock it into the pin,
-         * wait 150 cycles, then remove the control and the clock. */
+        /* [BCM2835] 6.1 GPPUDCLKn: write the control, wait, clock it into the pin, wait, then
+         * remove the control and the clock. Each wait is STROBE_BCM_GPPUD_WAIT_NS on the
+         * handle's clock: a spin on hardware, virtual time on the bench. */
         uint32_t code = pull == STROBE_PULL_UP ? STROBE_BCM_GPPUD_UP
                       : pull == STROBE_PULL_DOWN ? STROBE_BCM_GPPUD_DOWN : STROBE_BCM_GPPUD_OFF;
         volatile uint32_t *clk = reg(gpio, STROBE_BCM_GPPUDCLK0 + 4u * (pin >> 5));
         pthread_mutex_lock(&gpio->lock);
         strobe_w32(reg(gpio, STROBE_BCM_GPPUD), code);
-        strobe_spin_cycles(STROBE_BCM_GPPUD_WAIT_CYCLES);
+        strobe_clock_spin_for(&gpio->clock, STROBE_BCM_GPPUD_WAIT_NS);
         strobe_w32(clk, 1u << (pin & 31u));
-        strobe_spin_cycles(STROBE_BCM_GPPUD_WAIT_CYCLES);
+        strobe_clock_spin_for(&gpio->clock, STROBE_BCM_GPPUD_WAIT_NS);
         strobe_w32(reg(gpio, STROBE_BCM_GPPUD), STROBE_BCM_GPPUD_OFF);
         strobe_w32(clk, 0);
         pthread_mutex_unlock(&gpio->lock);

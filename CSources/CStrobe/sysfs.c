@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "strobe_sysfs.h"
 #include "io.h"
+#include "strobe_clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,7 +20,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CLASS_DIR "class/gpio"
@@ -159,12 +159,6 @@ int strobe_sysfs_find_chip(const char *root, const char *label, strobe_sysfs_chi
     return 0;
 }
 
-static int64_t monotonic_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int write_number(const char *root, const char *file, int number) {
     if (number < 0) return -EINVAL;
     char path[PATH_CAP], text[16];
@@ -187,15 +181,14 @@ int strobe_sysfs_export(const char *root, int number, int timeout_ms) {
     /* The kernel creates the files root-owned; udev then hands them to the gpio group. Until
      * then an open() for writing fails, so wait for access() to agree, polling with short,
      * growing sleeps (udev usually takes a few ms; no inotify on sysfs attributes). */
-    int64_t deadline = monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    int64_t deadline = (int64_t)strobe_monotonic_ns() + (int64_t)timeout_ms * 1000000;
     long delay = WAIT_FIRST_NS;
     for (;;) {
         if (access(direction, W_OK) == 0 && access(value, W_OK) == 0) return 0;
-        int64_t left = deadline - monotonic_ns();
+        int64_t left = deadline - (int64_t)strobe_monotonic_ns();
         if (left <= 0) break;
         long ns = left < delay ? (long)left : delay;
-        struct timespec ts = {0, ns};
-        nanosleep(&ts, NULL); /* EINTR: the loop re-checks the files and the deadline */
+        strobe_sleep_ns((uint64_t)ns);
         delay = delay * 2 > WAIT_MAX_NS ? WAIT_MAX_NS : delay * 2;
     }
     /* Give the line back: an export nobody can use would only make the next try EBUSY. */
@@ -295,11 +288,11 @@ int strobe_sysfs_wait_edge(int fd, int timeout_ms, int *level) {
     /* poll() ignores negative fds and would sleep out the whole timeout (or forever). */
     if (fd < 0) return -EBADF;
     if (!level) return -EINVAL;
-    int64_t deadline = timeout_ms >= 0 ? monotonic_ns() + (int64_t)timeout_ms * 1000000 : 0;
+    int64_t deadline = timeout_ms >= 0 ? (int64_t)strobe_monotonic_ns() + (int64_t)timeout_ms * 1000000 : 0;
     for (;;) {
         int wait_ms = -1;
         if (timeout_ms >= 0) {
-            int64_t left = deadline - monotonic_ns();
+            int64_t left = deadline - (int64_t)strobe_monotonic_ns();
             /* Round up, so a signal never turns the rest of the wait into a busy poll(…, 0). */
             wait_ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
         }

@@ -42,6 +42,8 @@ struct strobe_vbench {
     uint64_t now_ns;
     uint64_t store_cost_ns;
     uint64_t stores;
+    uint64_t writes;                                  /* register writes applied, ever */
+    strobe_vbench_write write_log[STROBE_VBENCH_WRITE_LOG]; /* the newest, by writes % size */
 
     uint64_t initial_level; /* levels when recording (re)started: the VCD's $dumpvars */
     uint64_t start_ns;      /* virtual time recording (re)started */
@@ -136,13 +138,11 @@ static void rp1_mirror(strobe_vbench *b, uint32_t reg) {
     wr(b, reg + STROBE_RP1_ALIAS_CLR, v);
 }
 
+/* The function the registers select, decided as the driver reads it back. */
 static int pin_function(const strobe_vbench *b, unsigned pin) {
     if (b->layout == STROBE_LAYOUT_RP1) {
-        uint32_t funcsel = rd(b, strobe_rp1_gpio_ctrl(pin)) & STROBE_RP1_CTRL_FUNCSEL_MASK;
-        if (funcsel != STROBE_RP1_FUNCSEL_SYS_RIO) return funcsel == STROBE_RP1_FUNCSEL_NULL ? STROBE_FN_NONE : STROBE_FN_ALT0 + (int)funcsel;
         bool oe = (rd(b, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE) >> pin) & 1u;
-        bool od = rd(b, strobe_rp1_pad(pin)) & STROBE_RP1_PAD_OD;
-        return oe && !od ? STROBE_FN_OUTPUT : STROBE_FN_INPUT;
+        return strobe_rp1_function_from_regs(rd(b, strobe_rp1_gpio_ctrl(pin)), oe, rd(b, strobe_rp1_pad(pin)));
     }
     uint32_t v = rd(b, strobe_bcm_fsel_offset(pin));
     return strobe_bcm_function_from_code((v >> strobe_bcm_fsel_shift(pin)) & 7u);
@@ -216,6 +216,7 @@ static void pulls_from_registers(strobe_vbench *b) {
 /* One 32-bit register write as the silicon takes it. */
 static void write_reg(strobe_vbench *b, uint32_t off, uint32_t v) {
     if (off >= b->size) return;
+    b->write_log[b->writes++ % STROBE_VBENCH_WRITE_LOG] = (strobe_vbench_write){.time_ns = b->now_ns, .offset = off, .value = v};
     if (b->layout == STROBE_LAYOUT_RP1) {
         uint32_t alias = off & 0x3000u, reg = off & ~0x3000u;
         uint32_t cur = rd(b, reg);
@@ -449,6 +450,21 @@ void strobe_vbench_advance(strobe_vbench *b, uint64_t ns) {
     pthread_mutex_unlock(&b->lock);
 }
 
+static uint64_t clock_now(void *ctx) { return strobe_vbench_now(ctx); }
+
+static void clock_advance_to(void *ctx, uint64_t t_ns) {
+    strobe_vbench *b = ctx;
+    pthread_mutex_lock(&b->lock);
+    if (b->now_ns < t_ns) b->now_ns = t_ns;
+    pthread_mutex_unlock(&b->lock);
+}
+
+strobe_clock strobe_vbench_clock(strobe_vbench *b) {
+    /* Sleeping and spinning are the same in virtual time: nothing else runs meanwhile. */
+    strobe_clock c = {clock_now, clock_advance_to, clock_advance_to, b, true};
+    return c;
+}
+
 void strobe_vbench_set_store_cost(strobe_vbench *b, uint64_t ns) {
     pthread_mutex_lock(&b->lock);
     b->store_cost_ns = ns;
@@ -475,6 +491,23 @@ int strobe_vbench_event_at(strobe_vbench *b, size_t index, strobe_vbench_event *
     if (rc == 0) *event = b->events[index];
     pthread_mutex_unlock(&b->lock);
     return rc;
+}
+
+uint64_t strobe_vbench_write_count(strobe_vbench *b) {
+    pthread_mutex_lock(&b->lock);
+    uint64_t n = b->writes;
+    pthread_mutex_unlock(&b->lock);
+    return n;
+}
+
+size_t strobe_vbench_writes_since(strobe_vbench *b, uint64_t *cursor, strobe_vbench_write *out, size_t cap) {
+    pthread_mutex_lock(&b->lock);
+    uint64_t oldest = b->writes > STROBE_VBENCH_WRITE_LOG ? b->writes - STROBE_VBENCH_WRITE_LOG : 0;
+    if (*cursor < oldest) *cursor = oldest;
+    size_t n = 0;
+    while (*cursor < b->writes && n < cap) out[n++] = b->write_log[(*cursor)++ % STROBE_VBENCH_WRITE_LOG];
+    pthread_mutex_unlock(&b->lock);
+    return n;
 }
 
 int strobe_vbench_notify_fd(strobe_vbench *b) { return b->notify_fd; }

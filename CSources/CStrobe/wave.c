@@ -34,10 +34,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <time.h>
 #include <unistd.h>
 
-#define NS_PER_S 1000000000ull
 /* One-shot edge times stay below 2^62 ns (146 years) so pass start + offset never overflows. */
 #define MAX_ONESHOT_NS (1ull << 62)
 
@@ -441,32 +439,6 @@ uint32_t strobe_wave_pins(const strobe_wave *w) { return w->compiled ? w->pins :
 uint32_t strobe_wave_initial_levels(const strobe_wave *w) { return w->compiled ? w->level0 : 0; }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Clocks                                                                                     */
-/* ------------------------------------------------------------------------------------------ */
-
-static uint64_t monotonic_now(void *ctx) {
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-strobe_wave_clock strobe_wave_clock_monotonic(void) {
-    return (strobe_wave_clock){.now = monotonic_now, .advance_to = NULL, .ctx = NULL};
-}
-
-static uint64_t vbench_now(void *ctx) { return strobe_vbench_now(ctx); }
-
-static void vbench_advance_to(void *ctx, uint64_t t) {
-    uint64_t now = strobe_vbench_now(ctx);
-    if (t > now) strobe_vbench_advance(ctx, t - now);
-}
-
-strobe_wave_clock strobe_wave_clock_vbench(strobe_vbench *bench) {
-    return (strobe_wave_clock){.now = vbench_now, .advance_to = vbench_advance_to, .ctx = bench};
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* Player                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -529,14 +501,14 @@ struct strobe_player {
 };
 
 void strobe_player_config_init(strobe_player_config *cfg, volatile uint32_t *set_reg, volatile uint32_t *clr_reg,
-                               strobe_wave_clock clock) {
-    bool real = clock.advance_to == NULL;
+                               strobe_clock clock) {
+    bool real = !clock.virtual_time;
     *cfg = (strobe_player_config){
         .set_reg = set_reg,
         .clr_reg = clr_reg,
         .clock = clock,
         .threaded = real,
-        .spin_ns = 100000,
+        .spin_ns = real ? 100000 : 0,
         .start_lead_ns = real ? 1000000 : 0,
         .late_ns = 10000,
         .record_capacity = 65536,
@@ -610,8 +582,9 @@ static void retire(strobe_player *p, prog *g) {
 
 strobe_player *strobe_player_new(const strobe_player_config *cfg, int *err) {
     int e = 0;
-    if (!cfg || !cfg->set_reg || !cfg->clr_reg || !cfg->clock.now) e = -EINVAL;
-    else if (cfg->threaded && cfg->clock.advance_to) e = -EINVAL; /* a virtual clock is played synchronously */
+    if (!cfg || !cfg->set_reg || !cfg->clr_reg || !cfg->clock.now || !cfg->clock.sleep_until || !cfg->clock.spin_until)
+        e = -EINVAL;
+    else if (cfg->threaded && cfg->clock.virtual_time) e = -EINVAL; /* a virtual clock is played synchronously */
     else if (cfg->rt_priority < 0 || cfg->rt_priority > 99 || cfg->cpu < -1) e = -EINVAL;
     else if (cfg->lock_memory != STROBE_LOCK_NONE && cfg->lock_memory != STROBE_LOCK_PLAYER && cfg->lock_memory != STROBE_LOCK_ALL)
         e = -EINVAL;
@@ -667,7 +640,7 @@ strobe_player *strobe_player_new(const strobe_player_config *cfg, int *err) {
 
 /* --- the hot loop ------------------------------------------------------------------------ */
 
-static inline uint64_t clock_now(const strobe_player *p) { return p->cfg.clock.now(p->cfg.clock.ctx); }
+static inline uint64_t clock_now(const strobe_player *p) { return strobe_clock_now(&p->cfg.clock); }
 
 /* Only the playing context writes records; readers see them once rec_total is published. */
 static inline void record(strobe_player *p, uint64_t scheduled, uint64_t actual, uint32_t set, uint32_t clr, uint32_t flags) {
@@ -689,24 +662,24 @@ static inline void write_block(strobe_player *p, uint64_t scheduled, uint32_t se
     p->next_flags = 0;
 }
 
-/* Bring the clock to `t`. Virtual: move it. Real: sleep (absolute, so a late wake-up never
- * adds up) until spin_ns before `t`, then spin reading the clock: the sleep saves the CPU,
- * the spin absorbs the kernel's wake-up latency. Returns false when told to stop now. */
+/* Bring the clock to `t`: sleep (absolute, so a late wake-up never adds up) until spin_ns
+ * before `t`, then spin on the clock: the sleep saves the CPU, the spin absorbs the kernel's
+ * wake-up latency. A virtual clock's sleep and spin move virtual time, so there the wait is
+ * exact. Returns false when told to stop now. */
 static bool wait_until(strobe_player *p, uint64_t t) {
-    if (p->cfg.clock.advance_to) {
-        if (clock_now(p) < t) p->cfg.clock.advance_to(p->cfg.clock.ctx, t);
-        return true;
-    }
+    const strobe_clock *c = &p->cfg.clock;
     for (;;) {
-        uint64_t now = clock_now(p);
+        uint64_t now = strobe_clock_now(c);
         if (now >= t) return true;
         if (atomic_load_explicit(&p->stop_req, memory_order_relaxed) == STOP_NOW_REQ) return false;
-        if (t - now > p->cfg.spin_ns) {
-            uint64_t wake = t - p->cfg.spin_ns;
-            if (wake - now > MAX_SLEEP_NS) wake = now + MAX_SLEEP_NS;
-            struct timespec ts = {.tv_sec = (time_t)(wake / NS_PER_S), .tv_nsec = (long)(wake % NS_PER_S)};
-            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL); /* EINTR: just look again */
+        if (t - now <= p->cfg.spin_ns) {
+            strobe_clock_spin_until(c, t);
+            return true;
         }
+        uint64_t wake = t - p->cfg.spin_ns;
+        /* A real sleep is cut into pieces so that a stop request is seen within one of them. */
+        if (!c->virtual_time && wake - now > MAX_SLEEP_NS) wake = now + MAX_SLEEP_NS;
+        strobe_clock_sleep_until(c, wake);
     }
 }
 

@@ -93,8 +93,12 @@ public final class Board: GPIOController, @unchecked Sendable {
     /// Opens a new virtual bench with `layout`'s registers, in their reset state.
     public static func virtual(_ layout: Layout) throws(StrobeError) -> Board {
         let bench = try VirtualBench(layout: layout)
-        return try Board(layout: layout, info: nil, access: .virtualBench, bench: bench,
-                         block: UnsafeMutablePointer(mutating: strobe_vbench_block(bench.handle)), mapping: nil)
+        let board = try Board(layout: layout, info: nil, access: .virtualBench, bench: bench,
+                              block: UnsafeMutablePointer(mutating: strobe_vbench_block(bench.handle)), mapping: nil)
+        // Register waits (the BCM2835 pull sequence) advance virtual time; the board keeps the
+        // bench, so the clock's context outlives the handle.
+        strobe_gpio_set_clock(board.gpio, bench.clock)
+        return board
     }
 
     /// Opens a zero-filled RAM block shaped like `layout`'s registers. Stores cost what they

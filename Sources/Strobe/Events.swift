@@ -67,8 +67,7 @@ public struct Debouncer: Sendable {
     /// A debouncer that drops edges within `bounce` of the last reported one, and repeats of
     /// the last reported direction when `alternates`.
     public init(bounce: Duration, alternates: Bool = true) {
-        let (s, atto) = bounce.components
-        self.bounce = UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, atto) / 1_000_000_000)
+        self.bounce = bounce.clampedNanoseconds
         self.alternates = alternates
     }
 
@@ -135,9 +134,7 @@ public final class EdgeMonitor: @unchecked Sendable {
                 var p = pollfd(fd: fd, events: Int16(POLLIN | POLLPRI), revents: 0)
                 _ = poll(&p, 1, 50)
             } else {
-                let (s, atto) = source.pollInterval.components
-                var ts = timespec(tv_sec: Int(s), tv_nsec: Int(atto / 1_000_000_000))
-                nanosleep(&ts, nil)
+                strobe_sleep_ns(source.pollInterval.clampedNanoseconds)
             }
             deliver(source.drain())
         }

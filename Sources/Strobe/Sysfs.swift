@@ -68,8 +68,7 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
     }
 
     var timeoutMs: Int32 {
-        let (s, atto) = exportTimeout.components
-        return Int32(clamping: s * 1000 + atto / 1_000_000_000_000_000)
+        Int32(clamping: exportTimeout.clampedNanoseconds / 1_000_000)
     }
 
     /// Exports `pin` and opens its value file, undoing the export if a later step fails.

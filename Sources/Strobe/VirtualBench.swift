@@ -66,6 +66,37 @@ public final class VirtualBench: @unchecked Sendable {
     /// Register stores the bench has trapped and applied.
     public var storeCount: UInt64 { strobe_vbench_store_count(handle) }
 
+    /// One register write the bench applied.
+    public struct RegisterWrite: Sendable, Hashable {
+        /// Virtual time of the write, ns.
+        public var time: UInt64
+        /// Byte offset of the register in the block (RP1: the atomic alias written, included).
+        public var offset: Int
+        /// The 32-bit word written.
+        public var value: UInt32
+    }
+
+    /// Register writes applied since the bench was made; pass it to ``registerWrites(from:)``
+    /// to see only what comes after.
+    public var registerWriteCount: UInt64 { strobe_vbench_write_count(handle) }
+
+    /// The register writes numbered `start` and later, oldest first (`strobe_vbench_writes_since`).
+    /// The bench remembers the last 4096; older ones are left out.
+    public func registerWrites(from start: UInt64 = 0) -> [RegisterWrite] {
+        var cursor = start
+        var out: [RegisterWrite] = []
+        var buf = [strobe_vbench_write](repeating: strobe_vbench_write(), count: 256)
+        while true {
+            let n = buf.withUnsafeMutableBufferPointer { strobe_vbench_writes_since(handle, &cursor, $0.baseAddress, $0.count) }
+            if n == 0 { return out }
+            out += buf[..<n].map { RegisterWrite(time: $0.time_ns, offset: Int($0.offset), value: $0.value) }
+        }
+    }
+
+    /// The bench's virtual clock (`strobe_vbench_clock`) for C code timed on the bench; valid
+    /// while the bench lives.
+    var clock: strobe_clock { strobe_vbench_clock(handle) }
+
     /// One recorded pin change.
     public struct Change: Sendable, Hashable {
         /// Virtual time of the change, ns.

@@ -185,13 +185,6 @@ private func bank0(_ pin: Int) throws(StrobeError) -> UInt32 {
     return UInt32(clamping: pin) // the engine refuses 32 and above with its own sentence
 }
 
-/// Whole nanoseconds of a non-negative duration.
-func nanoseconds(_ d: Duration, what: String) throws(StrobeError) -> UInt64 {
-    let (s, atto) = d.components
-    guard s >= 0, atto >= 0, s < 1_000_000_000 else { throw .invalidArgument("\(what) \(d) must be between 0 and 10⁹ s") }
-    return UInt64(s) * 1_000_000_000 + UInt64(atto / 1_000_000_000)
-}
-
 // MARK: - Timing report
 
 /// How close to schedule a player wrote its blocks: edge error (actual − scheduled) percentiles
@@ -309,7 +302,7 @@ public final class WavePlayer: @unchecked Sendable {
 
         var port = strobe_port()
         _ = strobe_port_make(board.layout.cValue, strobe_gpio_block(board.gpio), 0, &port)
-        let clock = board.bench.map { strobe_wave_clock_vbench($0.handle) } ?? strobe_wave_clock_monotonic()
+        let clock = board.bench.map { $0.clock } ?? strobe_clock_monotonic()
         var cfg = strobe_player_config()
         strobe_player_config_init(&cfg, port.set, port.clr, clock)
         let lateNs = (try? nanoseconds(options.lateThreshold, what: "the late threshold")) ?? 10_000
@@ -575,7 +568,7 @@ public final class Servo: @unchecked Sendable {
     /// next frame; an angle outside 0…180 is ignored (use ``set(angle:)`` to get the reason).
     public var angle: Double {
         get {
-            let us = Double(pulseWidth.components.attoseconds) / 1e12 + Double(pulseWidth.components.seconds) * 1e6
+            let us = pulseWidth / .microseconds(1)
             return (us - STROBE_SERVO_MIN_US) / (STROBE_SERVO_MAX_US - STROBE_SERVO_MIN_US) * 180
         }
         set { try? set(angle: newValue) }

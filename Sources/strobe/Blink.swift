@@ -1,4 +1,5 @@
 import ArgumentParser
+import CStrobe
 import Strobe
 #if canImport(Glibc)
 import Glibc
@@ -48,15 +49,14 @@ struct Blink: ParsableCommand {
             bench?.clearChanges()
             let half = 0.5 / hz
             let halfNs = UInt64(half * 1e9)
-            var ts = timespec(tv_sec: Int(half), tv_nsec: Int((half - Double(Int(half))) * 1e9))
             var n = 0
             while count.map({ n < $0 }) ?? true {
                 out.set()
                 bench?.advance(nanoseconds: halfNs)
-                nanosleep(&ts, nil)
+                strobe_sleep_ns(halfNs)
                 out.clear()
                 bench?.advance(nanoseconds: halfNs)
-                nanosleep(&ts, nil)
+                strobe_sleep_ns(halfNs)
                 n += 1
             }
             if let trace, let bench { try bench.writeVCD(to: trace, pins: [pin]) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CStrobe
 import Strobe
 #if canImport(Glibc)
 import Glibc
@@ -67,17 +68,13 @@ struct PlaybackOptions: ParsableArguments {
             }
             var usage0 = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage0)
-            var start = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &start)
+            let start = strobe_monotonic_ns()
             try player.start(wave)
-            let end = UInt64(start.tv_sec) * 1_000_000_000 + UInt64(start.tv_nsec) + duration.nanoseconds
+            let end = start + duration.nanoseconds
             while true {
-                var now = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &now)
-                let t = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+                let t = strobe_monotonic_ns()
                 if t >= end { break }
-                var nap = timespec(tv_sec: 0, tv_nsec: Int(min(end - t, 50_000_000)))
-                nanosleep(&nap, nil)
+                strobe_sleep_ns(min(end - t, 50_000_000))
                 player.collectTimings() // keep the record ring from overrunning
             }
             player.stop(atBoundary: true)
@@ -150,7 +147,7 @@ struct ServoCommand: ParsableCommand {
     func run() throws {
         let width: Duration = angle.map { Waveform.servoPulseWidth(angle: $0) } ?? .nanoseconds(Int64((pulseUs! * 1000).rounded()))
         let wave = Waveform().servo(pin: pin, pulseWidth: width)
-        let us = Double(width.components.attoseconds) / 1e12
+        let us = width / .microseconds(1)
         try playback.play(wave, title: "GPIO\(pin): servo pulse \(us) µs at 50 Hz", target: target)
     }
 }

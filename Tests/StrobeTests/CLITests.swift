@@ -199,9 +199,31 @@ struct CLIEndToEndTests {
         _ = FileManager.default.createFile(atPath: dir.path + "/dev/gpiomem", contents: Data(count: 4096), attributes: [.posixPermissions: 0o600])
         let args = ["info", "--root", root, "--device-root", dir.path]
         if getuid() == 0 {
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
-            let out = try runTool("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", try strobeExecutable().path] + args, allowFailure: true)
-            #expect(out.contains("Error: permission denied opening \(dir.path)/dev/gpiomem: add yourself to the gpio group"), "\(out)")
+            // As nobody. Nothing nobody needs may sit where it can't reach: the checkout (the
+            // fixtures, the built tool) may be below a directory only its owner can enter — a
+            // clone in a mode-700 temporary directory — and so may $TMPDIR. So the fixture, the
+            // tool and the device go into a fresh directory in /tmp, which everyone can enter.
+            let shared = try TempDir(in: URL(fileURLWithPath: "/tmp"))
+            defer { shared.cleanup() }
+            let fm = FileManager.default
+            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: shared.path)
+            try fm.createDirectory(atPath: shared.path + "/root", withIntermediateDirectories: true)
+            try fm.copyItem(atPath: root + "/proc", toPath: shared.path + "/root/proc")
+            try fm.copyItem(atPath: try strobeExecutable().path, toPath: shared.path + "/strobe")
+            // Copies keep their modes, and a checkout made under umask 077 has no bits for others.
+            for case let item as String in fm.enumerator(atPath: shared.path + "/root")?.allObjects ?? [] {
+                var isDir: ObjCBool = false
+                let path = shared.path + "/root/" + item
+                _ = fm.fileExists(atPath: path, isDirectory: &isDir)
+                try fm.setAttributes([.posixPermissions: isDir.boolValue ? 0o755 : 0o644], ofItemAtPath: path)
+            }
+            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: shared.path + "/root")
+            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: shared.path + "/strobe")
+            try fm.createDirectory(atPath: shared.path + "/dev", withIntermediateDirectories: true)
+            _ = fm.createFile(atPath: shared.path + "/dev/gpiomem", contents: Data(count: 4096), attributes: [.posixPermissions: 0o600])
+            let out = try runTool("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", shared.path + "/strobe",
+                                              "info", "--root", shared.path + "/root", "--device-root", shared.path], allowFailure: true)
+            #expect(out.contains("Error: permission denied opening \(shared.path)/dev/gpiomem: add yourself to the gpio group"), "\(out)")
         } else {
             r = try runStrobe(args)
             #expect(r.stderr.contains("Error: permission denied opening \(dir.path)/dev/gpiomem: add yourself to the gpio group"), "\(r.stderr)")

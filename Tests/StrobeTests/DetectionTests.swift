@@ -31,7 +31,7 @@ let boardFixtures: [String] = {
 struct DetectionTests {
     @Test("the fixture set covers every board family and the failure cases")
     func fixtureCoverage() {
-        for name in ["pi1-model-b", "pi-zero-w", "pi2-model-b", "pi3-model-b", "pi4-model-b", "pi400", "cm4", "pi5-model-b", "x86-pc",
+        for name in ["pi1-model-b", "pi-zero-w", "pi2-model-b", "pi3-model-b", "pi4-model-b", "pi4-model-b-4.19", "pi400", "cm4", "pi5-model-b", "x86-pc",
                      "bad-compatible-unterminated", "bad-ranges-short", "bad-model-empty", "bad-revision-garbage"] {
             #expect(boardFixtures.contains(name), "missing fixture \(name)")
         }
@@ -61,6 +61,20 @@ struct DetectionTests {
         default:
             Issue.record("\(name): expected \(expected.error ?? "success"), got \(result)")
         }
+    }
+
+    @Test("early Pi 4 kernels' brcm,bcm2838 is a BCM2711, from the device tree alone")
+    func bcm2838IsBCM2711() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        // The fixture without cpuinfo: no revision code to fall back on.
+        let fixture = fixturesDirectory.appendingPathComponent("boards/pi4-model-b-4.19/proc/device-tree")
+        try FileManager.default.createDirectory(atPath: dir.path + "/proc", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: dir.path + "/proc/device-tree")
+        let info = try BoardInfo.detect(root: dir.path)
+        #expect(info.soc == "bcm2711" && info.layout == .bcm2711)
+        #expect(info.revision == nil)
+        #expect(info.peripheralBase == 0xFE00_0000)
     }
 
     @Test("malformed files are named in the message")

@@ -137,4 +137,81 @@ struct RegisterEncodingTests {
         try board.setFunction(.none, pin: 14)
         #expect(register(board, strobe_rp1_gpio_ctrl(14)) & 0x1F == 0x1F)
     }
+
+    // MARK: RP1 pad and override rules (pinctrl-rp1.c, raspberrypi/utils pinctrl, rppal agree)
+
+    /// Stores `value` to RP1 register `offset` through its SET or CLR alias ([RP1] 2.4).
+    func rp1Alias(_ board: Board, _ offset: UInt32, set value: UInt32 = 0, clear: UInt32 = 0) {
+        let block = strobe_gpio_block(board.gpio)!
+        if value != 0 { strobe_w32(strobe_reg(block, offset + STROBE_RP1_ALIAS_SET), value) }
+        if clear != 0 { strobe_w32(strobe_reg(block, offset + STROBE_RP1_ALIAS_CLR), clear) }
+    }
+
+    /// An RP1 bench with `pin` left driving high (as `pinctrl set N op dh`) over a pull-down.
+    func rp1DrivenHigh(_ pin: Int) throws -> (Board, VirtualBench) {
+        let board = try Board.virtual(.rp1)
+        let bench = try #require(board.bench)
+        try board.drive(pin, to: .high)
+        try board.setPull(.down, pin: pin)
+        #expect(try board.state(of: pin).function == .output && bench.level(of: pin) == .high)
+        return (board, bench)
+    }
+
+    @Test("RP1: every function but none enables the pad's input and clears its output-disable",
+          arguments: [PinFunction.input, .output] + (0...8).map { PinFunction.alt($0) })
+    func rp1FunctionsEnableThePad(function: PinFunction) throws {
+        let board = try Board.virtual(.rp1)
+        let pad = strobe_rp1_pad(18)
+        rp1Alias(board, pad, set: STROBE_RP1_PAD_OD, clear: STROBE_RP1_PAD_IE) // a pad left disabled
+        try board.setFunction(function, pin: 18)
+        #expect(register(board, pad) & STROBE_RP1_PAD_IE != 0, "input enabled")
+        #expect(register(board, pad) & STROBE_RP1_PAD_OD == 0, "output not disabled: PWM/UART/SPI can drive")
+        let readBack: PinFunction = function == .alt(5) ? .input : function // a5 is SYS_RIO: GPIO, OE clear
+        #expect(try board.state(of: 18).function == readBack)
+    }
+
+    @Test("RP1: selecting a function resets OUTOVER/OEOVER to peripheral; OEOVER not peripheral reads as none")
+    func rp1Overrides() throws {
+        let board = try Board.virtual(.rp1)
+        let ctrl = strobe_rp1_gpio_ctrl(12)
+        rp1Alias(board, ctrl, set: STROBE_RP1_CTRL_OUTOVER_MASK | STROBE_RP1_CTRL_OEOVER_MASK) // forced high, forced on
+        try board.setFunction(.alt(0), pin: 12) // PWM0_CHAN0
+        #expect(register(board, ctrl) & 0x1F == 0)
+        #expect(register(board, ctrl) & (STROBE_RP1_CTRL_OUTOVER_MASK | STROBE_RP1_CTRL_OEOVER_MASK) == 0, "both from the peripheral")
+        #expect(try board.state(of: 12).function == .alt(0))
+        // rp1_get_fsel: OEOVER other than peripheral → "none"; OUTOVER alone does not change it.
+        rp1Alias(board, ctrl, set: 1 << 12)
+        #expect(try board.state(of: 12).function == .alt(0), "OUTOVER is not looked at")
+        rp1Alias(board, ctrl, set: STROBE_RP1_CTRL_OEOVER_DISABLE)
+        #expect(try board.state(of: 12).function == PinFunction.none)
+        #expect(try board.state(of: 12).functionName == nil)
+        try board.setFunction(.output, pin: 12)
+        #expect(register(board, ctrl) & (STROBE_RP1_CTRL_OUTOVER_MASK | STROBE_RP1_CTRL_OEOVER_MASK) == 0)
+        #expect(try board.state(of: 12).function == .output)
+    }
+
+    @Test("RP1 function none: FUNCSEL 0x1f, OEOVER disable, and the pad disabled (input off, output disabled)")
+    func rp1NoneDisablesThePad() throws {
+        let (board, bench) = try rp1DrivenHigh(21)
+        try board.setFunction(.none, pin: 21)
+        let ctrl = register(board, strobe_rp1_gpio_ctrl(21)), pad = register(board, strobe_rp1_pad(21))
+        #expect(ctrl & 0x1F == STROBE_RP1_FUNCSEL_NULL)
+        #expect(ctrl & STROBE_RP1_CTRL_OEOVER_MASK == STROBE_RP1_CTRL_OEOVER_DISABLE)
+        #expect(pad & STROBE_RP1_PAD_IE == 0 && pad & STROBE_RP1_PAD_OD != 0)
+        #expect(try board.state(of: 21).function == PinFunction.none)
+        #expect(bench.level(of: 21) == .low, "nothing drives the pad; its pull-down decides")
+    }
+
+    @Test("RP1: OE with the pad's output-disable set is an input — the driver and the bench agree")
+    func rp1OutputDisableMeansInput() throws {
+        let (board, bench) = try rp1DrivenHigh(5)
+        rp1Alias(board, strobe_rp1_pad(5), set: STROBE_RP1_PAD_OD) // [RP1] 3.3: OD overrides OE
+        #expect(register(board, STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_OE) & (1 << 5) != 0, "OE is still set")
+        var function: Int32 = -1
+        #expect(strobe_gpio_get_function(board.gpio, 5, &function) == 0)
+        #expect(function == Int32(STROBE_FN_INPUT.rawValue), "the pad drives nothing, so it is an input")
+        #expect(bench.level(of: 5) == .low, "the bench agrees: the pull decides")
+        #expect(strobe_rp1_function_from_regs(STROBE_RP1_FUNCSEL_SYS_RIO, true, 0) == Int32(STROBE_FN_OUTPUT.rawValue))
+        #expect(strobe_rp1_function_from_regs(0x1E, false, 0) == Int32(STROBE_FN_NONE.rawValue), "FUNCSEL past a8 is no function")
+    }
 }

@@ -8,8 +8,9 @@ let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponen
 /// A fresh temporary directory, removed by the caller with `cleanup()`.
 struct TempDir {
     let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("strobe-test-\(UUID().uuidString)")
+    /// A new directory in `parent` (default: the user's temporary directory).
+    init(in parent: URL = FileManager.default.temporaryDirectory) throws {
+        url = parent.appendingPathComponent("strobe-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     var path: String { url.path }

@@ -62,6 +62,59 @@ struct VirtualBenchTests {
         #expect(strobe_gpio_get_pull(board.gpio, 17, &pull) == 0 && pull == Int32(STROBE_PULL_UNKNOWN.rawValue), "the register path can't read BCM2835 pulls")
     }
 
+    @Test("BCM2835 pull change: GPPUD, ≥ 1 µs, GPPUDCLK, ≥ 1 µs, then both removed, timed on the bench's clock")
+    func bcm2835PullTiming() throws {
+        let board = try Board.virtual(.bcm2835)
+        let bench = try #require(board.bench)
+        let start = bench.registerWriteCount
+        let t0 = bench.now
+        try board.setPull(.up, pin: 40)
+        let pud = Int(STROBE_BCM_GPPUD), clk1 = Int(STROBE_BCM_GPPUDCLK0) + 4
+        let seq = bench.registerWrites(from: start).filter { $0.offset == pud || $0.offset == clk1 }
+        try #require(seq.count == 4)
+        #expect(seq.map(\.offset) == [pud, clk1, pud, clk1])
+        #expect(seq.map(\.value) == [STROBE_BCM_GPPUD_UP, 1 << 8, STROBE_BCM_GPPUD_OFF, 0], "GPIO 40 is bit 8 of GPPUDCLK1")
+        // The kernel's pinctrl-bcm2835.c waits udelay(1) at each step; a 150-iteration loop
+        // (≈ 0.5 µs on a Pi 3) would show here as no virtual time at all.
+        #expect(seq[1].time - seq[0].time >= 1_000, "set-up: control stable ≥ 1 µs before the clock")
+        #expect(seq[2].time - seq[1].time >= 1_000, "hold: clock held ≥ 1 µs before the control goes")
+        #expect(bench.now - t0 >= 2_000 && bench.now - t0 < 3_000, "the waits are spins on the virtual clock, exact")
+        #expect(bench.pull(of: 40) == .up)
+    }
+
+    @Test("the bench's clock: sleep and spin move virtual time forward to the deadline, never back")
+    func virtualClock() throws {
+        let bench = try VirtualBench(layout: .rp1)
+        var clock = bench.clock
+        #expect(clock.virtual_time)
+        bench.advance(nanoseconds: 500)
+        strobe_clock_sleep_until(&clock, 2_000)
+        #expect(strobe_clock_now(&clock) == 2_000 && bench.now == 2_000)
+        strobe_clock_spin_until(&clock, 1_000)
+        #expect(bench.now == 2_000, "a deadline in the past is no wait")
+        strobe_clock_spin_for(&clock, 250)
+        #expect(bench.now == 2_250)
+        var real = strobe_clock_monotonic()
+        #expect(!real.virtual_time)
+        let r0 = strobe_clock_now(&real)
+        strobe_clock_sleep_until(&real, r0 + 200_000)
+        #expect(strobe_monotonic_ns() >= r0 + 200_000, "the real clock never wakes early")
+        strobe_clock_spin_for(&real, 10_000)
+        #expect(strobe_monotonic_ns() >= r0 + 210_000)
+    }
+
+    @Test("timespec and ns convert both ways; nothing negative becomes a huge ns count")
+    func timespecConversions() {
+        let ts = strobe_ns_to_timespec(3_000_000_123)
+        #expect(ts.tv_sec == 3 && ts.tv_nsec == 123)
+        #expect(strobe_timespec_to_ns(ts) == 3_000_000_123)
+        #expect(strobe_timespec_to_ns(timespec(tv_sec: -1, tv_nsec: 0)) == 0)
+        #expect(strobe_timespec_to_ns(timespec(tv_sec: 1, tv_nsec: 1_000_000_000)) == 0)
+        #expect(Duration.seconds(2).clampedNanoseconds == 2_000_000_000)
+        #expect(Duration.nanoseconds(-5).clampedNanoseconds == 0)
+        #expect(Duration.seconds(Int64.max).clampedNanoseconds == .max)
+    }
+
     @Test("BCM edge detect latches into GPEDS0 and clears on writing 1")
     func edgeDetect() throws {
         let board = try Board.virtual(.bcm2711)

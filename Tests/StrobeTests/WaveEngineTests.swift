@@ -71,7 +71,7 @@ struct WaveEngineTests {
     /// A player writing bank 0 of `board`'s registers.
     final class Player {
         let p: OpaquePointer
-        init(board: Board, clock: strobe_wave_clock, configure: (inout strobe_player_config) -> Void = { _ in }) throws {
+        init(board: Board, clock: strobe_clock, configure: (inout strobe_player_config) -> Void = { _ in }) throws {
             var port = strobe_port()
             #expect(strobe_port_make(board.layout.cValue, strobe_gpio_block(board.gpio), 0, &port) == 0)
             var cfg = strobe_player_config()
@@ -281,7 +281,7 @@ struct WaveEngineTests {
         let (board, bench) = try Self.bench()
         let pin = try board.output(18)
         let w = try Self.pwm(18, 1000, duty: 0.25)
-        let player = try Player(board: board, clock: strobe_wave_clock_vbench(bench.handle))
+        let player = try Player(board: board, clock: strobe_vbench_clock(bench.handle))
         bench.advance(nanoseconds: 5 * Self.us)
         bench.clearChanges()
         let t0 = bench.now
@@ -310,7 +310,7 @@ struct WaveEngineTests {
         let (board, bench) = try Self.bench()
         let pin = try board.output(18)
         let quarter = try Self.pwm(18, 1000, duty: 0.25), threeQuarters = try Self.pwm(18, 1000, duty: 0.75)
-        let player = try Player(board: board, clock: strobe_wave_clock_vbench(bench.handle))
+        let player = try Player(board: board, clock: strobe_vbench_clock(bench.handle))
         bench.clearChanges()
         let t0 = bench.now
         #expect(strobe_player_start(player.p, quarter.w) == 0)
@@ -341,7 +341,7 @@ struct WaveEngineTests {
         w.pwm(18, 1000, duty: 0.5)
         w.pwm(19, 1000, duty: 0.5, phase: 0.5)
         #expect(w.compile().rc == 0)
-        let player = try Player(board: board, clock: strobe_wave_clock_vbench(bench.handle))
+        let player = try Player(board: board, clock: strobe_vbench_clock(bench.handle))
         bench.clearChanges()
         let t0 = bench.now
         #expect(strobe_player_start(player.p, w.w) == 0)
@@ -377,7 +377,7 @@ struct WaveEngineTests {
         let once = Wave()
         once.train(5, [0, 100 * Self.us, 300 * Self.us, 350 * Self.us])
         #expect(once.compile().rc == 0)
-        let player = try Player(board: board, clock: strobe_wave_clock_vbench(bench.handle))
+        let player = try Player(board: board, clock: strobe_vbench_clock(bench.handle))
         bench.clearChanges()
         let t0 = bench.now
         #expect(strobe_player_start(player.p, once.w) == 0)
@@ -403,7 +403,7 @@ struct WaveEngineTests {
         let (board, bench) = try Self.bench()
         let pin = try board.output(18)
         let w = try Self.pwm(18, 1000, duty: 0.25)
-        let player = try Player(board: board, clock: strobe_wave_clock_vbench(bench.handle))
+        let player = try Player(board: board, clock: strobe_vbench_clock(bench.handle))
         let t0 = bench.now
         bench.setStoreCost(nanoseconds: 1_600 * Self.us)  // every store a stall longer than the period
         #expect(strobe_player_start(player.p, w.w) == 0)
@@ -424,7 +424,7 @@ struct WaveEngineTests {
         let (board, bench) = try Self.bench()
         let pin = try board.output(18)
         let w = try Self.pwm(18, 1000, duty: 0.25)
-        let player = try Player(board: board, clock: strobe_wave_clock_vbench(bench.handle))
+        let player = try Player(board: board, clock: strobe_vbench_clock(bench.handle))
         bench.clearChanges()
         #expect(strobe_player_start(player.p, w.w) == 0)
         #expect(strobe_player_run_until(player.p, bench.now + 10 * Self.ms + 500 * Self.us) == 0)
@@ -448,7 +448,7 @@ struct WaveEngineTests {
         let board = try Board.ram(.bcm2711)
         let quarter = try Self.pwm(18, 1000, duty: 0.25), half = try Self.pwm(18, 1000, duty: 0.5)
         let cpu = Int32(ProcessInfo.processInfo.activeProcessorCount - 1)
-        let player = try Player(board: board, clock: strobe_wave_clock_monotonic()) { cfg in
+        let player = try Player(board: board, clock: strobe_clock_monotonic()) { cfg in
             #expect(cfg.threaded && cfg.spin_ns == 100 * Self.us && cfg.lock_memory == STROBE_LOCK_PLAYER)
             cfg.cpu = cpu
             cfg.rt_priority = 10
@@ -494,15 +494,15 @@ struct WaveEngineTests {
         _ = strobe_port_make(STROBE_LAYOUT_BCM2711, strobe_gpio_block(board.gpio), 0, &port)
         var cfg = strobe_player_config()
         var err: Int32 = 0
-        strobe_player_config_init(&cfg, port.set, port.clr, strobe_wave_clock_monotonic())
+        strobe_player_config_init(&cfg, port.set, port.clr, strobe_clock_monotonic())
         cfg.rt_priority = 100
         #expect(strobe_player_new(&cfg, &err) == nil && err == -EINVAL)
         let bench = try VirtualBench(layout: .bcm2711)
-        strobe_player_config_init(&cfg, port.set, port.clr, strobe_wave_clock_vbench(bench.handle))
+        strobe_player_config_init(&cfg, port.set, port.clr, strobe_vbench_clock(bench.handle))
         #expect(!cfg.threaded && cfg.start_lead_ns == 0)
         cfg.threaded = true
         #expect(strobe_player_new(&cfg, &err) == nil && err == -EINVAL, "virtual time is played synchronously")
-        let player = try Player(board: board, clock: strobe_wave_clock_vbench(bench.handle))
+        let player = try Player(board: board, clock: strobe_vbench_clock(bench.handle))
         let raw = Wave()
         raw.pwm(18, 1000, duty: 0.5)
         #expect(strobe_player_start(player.p, raw.w) == -EINVAL)

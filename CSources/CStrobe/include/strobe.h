@@ -8,6 +8,7 @@
 #define STROBE_H
 
 #include "strobe_regs.h"
+#include "strobe_clock.h"
 #include "strobe_gpio.h"
 #include "strobe_board.h"
 #include "strobe_map.h"

@@ -28,8 +28,6 @@ void strobe_bench_sysfs_toggle_c(int fd, uint64_t count);
 void strobe_bench_sysfs_write_c(int fd, uint64_t count);
 /** sysfs: `count` reads; returns how many read 1. */
 uint64_t strobe_bench_sysfs_read_c(int fd, uint64_t count);
-/** Monotonic clock in ns. */
-uint64_t strobe_monotonic_ns(void);
 
 #ifdef __cplusplus
 }

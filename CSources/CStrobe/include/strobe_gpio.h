@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "strobe_regs.h"
+#include "strobe_clock.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,6 +47,12 @@ typedef struct strobe_pin_state {
 
 /** Wrap a mapped block. `block` stays owned by the caller. Returns NULL when out of memory. */
 strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block);
+/**
+ * Time the handle's register waits (the BCM2835/6/7 pull sequence's set-up and hold) on
+ * `clock` instead of the real clock, the default. The virtual bench plugs its clock in here so
+ * the waits advance virtual time. The clock's context must outlive the handle.
+ */
+void strobe_gpio_set_clock(strobe_gpio *gpio, strobe_clock clock);
 /** Free the handle (not the block). */
 void strobe_gpio_free(strobe_gpio *gpio);
 /** The layout the handle was made with. */
@@ -59,9 +66,14 @@ unsigned strobe_layout_alt_count(strobe_layout layout);
 /**
  * Select `function` for `pin`. -EINVAL: pin out of range; -ENOTSUP: the layout has no such
  * function (ALT6 on BCM, NONE on BCM).
+ *
+ * RP1, as the kernel's pinctrl-rp1.c and Raspberry Pi's pinctrl do: any function but NONE
+ * enables the pad's input and clears its output-disable and sets CTRL's OUTOVER/OEOVER to
+ * "peripheral"; NONE selects FUNCSEL 0x1f with OEOVER "disable" and disables the pad (input
+ * off, output disabled).
  */
 int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function);
-/** Read back the function of `pin` into `*function`. */
+/** Read back the function of `pin` into `*function` (RP1: see strobe_rp1_function_from_regs). */
 int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function);
 /** Set the pull of `pin` (BCM2835: the GPPUD/GPPUDCLK sequence with its waits). */
 int strobe_gpio_set_pull(strobe_gpio *gpio, unsigned pin, int pull);
@@ -81,8 +93,14 @@ int strobe_bcm_function_from_code(unsigned code);
 /** RP1 FUNCSEL value for an ALTn function, or -ENOTSUP. (Input and output are FUNCSEL 5 plus OE.) */
 int strobe_rp1_funcsel_code(int function);
 
-/** Busy-wait at least `cycles` CPU cycles (the GPPUD set-up and hold time). */
-void strobe_spin_cycles(unsigned cycles);
+/**
+ * The function an RP1 pin's registers select: its GPIOn_CTRL word, its SYS_RIO OE bit and its
+ * PADS word. NONE when OEOVER is not "peripheral" (as the kernel's rp1_get_fsel reports) or
+ * FUNCSEL is not a0–a8; for SYS_RIO, OUTPUT only when OE is set and the pad's output-disable
+ * is clear — [RP1] 3.3 PADS_BANK0 GPIOn: OD takes priority over the output enable, so a pad
+ * with OD set drives nothing. The driver and the virtual bench both decide with this.
+ */
+int strobe_rp1_function_from_regs(uint32_t ctrl, bool oe, uint32_t pad);
 
 #ifdef __cplusplus
 }

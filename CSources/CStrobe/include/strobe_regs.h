@@ -90,8 +90,10 @@ static inline uint32_t strobe_layout_block_size(strobe_layout layout) {
 #define STROBE_BCM_GPPUD_OFF     0u
 #define STROBE_BCM_GPPUD_DOWN    1u
 #define STROBE_BCM_GPPUD_UP      2u
-/* The GPPUD/GPPUDCLK sequence needs 150 cycles of set-up and hold ([BCM2835] 6.1). */
-#define STROBE_BCM_GPPUD_WAIT_CYCLES 150u
+/* The GPPUD/GPPUDCLK sequence needs "150 cycles" of set-up and hold ([BCM2835] 6.1, GPPUDCLKn
+ * description) — cycles of the VideoCore's 250 MHz clock (0.6 µs), not the ARM's. The kernel's
+ * pinctrl-bcm2835.c (bcm2835_pull_config_set) waits udelay(1) at each step; so does Strobe. */
+#define STROBE_BCM_GPPUD_WAIT_NS 1000u
 
 /* GPIO_PUP_PDN_CNTRL_REGn: 2 bits per pin, 16 pins per register ([BCM2711] 5.2). */
 #define STROBE_BCM2711_PULL_NONE 0u /* 00 */
@@ -114,6 +116,13 @@ static inline uint32_t strobe_layout_block_size(strobe_layout layout) {
 #define STROBE_RP1_FUNCSEL_SYS_RIO   5u    /* [RP1] 3.1.1: a5 = SYS_RIO, software GPIO */
 #define STROBE_RP1_FUNCSEL_NULL      0x1Fu /* [RP1] 3.3: 0x1f = no function */
 #define STROBE_RP1_FUNCSEL_MAX       8u    /* [RP1] 3.1.1: functions a0..a8 */
+/* GPIOn_CTRL override fields ([RP1] 3.3, IO_BANK0 GPIOn_CTRL): OUTOVER bits 13:12 (0 drive
+ * output from the peripheral, 1 inverted, 2 low, 3 high), OEOVER bits 15:14 (0 output enable
+ * from the peripheral, 1 inverted, 2 disable, 3 enable). The kernel's pinctrl-rp1.c keeps both
+ * at 0 for every function and sets OEOVER to 2 for "none". */
+#define STROBE_RP1_CTRL_OUTOVER_MASK (3u << 12)
+#define STROBE_RP1_CTRL_OEOVER_MASK  (3u << 14)
+#define STROBE_RP1_CTRL_OEOVER_DISABLE (2u << 14)
 /* SYS_RIO0 ([RP1] 3.3, SYS_RIO registers). */
 #define STROBE_RP1_RIO_OUT       0x0u
 #define STROBE_RP1_RIO_OE        0x4u

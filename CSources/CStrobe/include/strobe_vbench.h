@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "strobe_regs.h"
+#include "strobe_clock.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,6 +34,16 @@ typedef struct strobe_vbench_event {
     uint8_t pin;
     uint8_t level;    /**< new level, 0 or 1 */
 } strobe_vbench_event;
+
+/** One register write the bench applied: a 32-bit word at a byte offset of the block. */
+typedef struct strobe_vbench_write {
+    uint64_t time_ns; /**< virtual time of the write */
+    uint32_t offset;  /**< byte offset of the register in the block (an RP1 alias included) */
+    uint32_t value;   /**< the word written */
+} strobe_vbench_write;
+
+/** How many register writes the bench remembers (the newest win). */
+#define STROBE_VBENCH_WRITE_LOG 4096u
 
 /**
  * Make a bench for `layout` in its reset state (every pin an input, BCM default pulls).
@@ -58,11 +69,27 @@ int strobe_vbench_pull(strobe_vbench *bench, unsigned pin);
 uint64_t strobe_vbench_now(strobe_vbench *bench);
 /** Move virtual time forward by `ns`. */
 void strobe_vbench_advance(strobe_vbench *bench, uint64_t ns);
+/**
+ * The bench's virtual clock, for everything timed that runs on the bench (waveform player,
+ * register handles' set-up waits): `now` is strobe_vbench_now; sleep and spin move virtual time
+ * forward to their deadline (never back) and return at once; `virtual_time` is true. The bench
+ * must outlive every user of the clock.
+ */
+strobe_clock strobe_vbench_clock(strobe_vbench *bench);
 /** Virtual time that each trapped register store costs (default 0). */
 void strobe_vbench_set_store_cost(strobe_vbench *bench, uint64_t ns);
 
 /** Number of register stores the bench has trapped and applied. */
 uint64_t strobe_vbench_store_count(strobe_vbench *bench);
+/** Register writes applied since the bench was made (a wide store counts once per word). */
+uint64_t strobe_vbench_write_count(strobe_vbench *bench);
+/**
+ * Copy up to `cap` register writes, oldest first, from sequence number `*cursor` (0 is the
+ * bench's first write), advancing `*cursor` past them; writes already forgotten (the log keeps
+ * the last STROBE_VBENCH_WRITE_LOG) are skipped. Returns the number copied. This is how a test
+ * checks a register sequence and its timing, such as the BCM2835 pull change's set-up waits.
+ */
+size_t strobe_vbench_writes_since(strobe_vbench *bench, uint64_t *cursor, strobe_vbench_write *out, size_t cap);
 /** Number of recorded pin changes. */
 size_t strobe_vbench_event_count(strobe_vbench *bench);
 /** Copy recorded change `index` into `*event`. Returns 0 or -ERANGE. */

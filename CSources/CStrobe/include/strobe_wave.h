@@ -21,7 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "strobe_vbench.h"
+#include "strobe_clock.h"
+#include "strobe_regs.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -122,28 +123,6 @@ uint32_t strobe_wave_pins(const strobe_wave *wave);
 uint32_t strobe_wave_initial_levels(const strobe_wave *wave);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Clocks                                                                                     */
-/* ------------------------------------------------------------------------------------------ */
-
-/**
- * The player's clock. `now` returns ns. With `advance_to` NULL the clock is real time: `now`
- * must read CLOCK_MONOTONIC, because the player sleeps with clock_nanosleep on it. With
- * `advance_to` set the clock is virtual: the player moves it to each block's time instead of
- * waiting, so the schedule is exact and repeatable.
- */
-typedef struct strobe_wave_clock {
-    uint64_t (*now)(void *ctx);
-    void (*advance_to)(void *ctx, uint64_t t_ns);
-    void *ctx;
-} strobe_wave_clock;
-
-/** Real time: CLOCK_MONOTONIC. */
-strobe_wave_clock strobe_wave_clock_monotonic(void);
-/** The virtual bench's clock (strobe_vbench_now / strobe_vbench_advance). The bench must
- *  outlive every player using the clock. */
-strobe_wave_clock strobe_wave_clock_vbench(strobe_vbench *bench);
-
-/* ------------------------------------------------------------------------------------------ */
 /* Player                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -170,13 +149,17 @@ typedef struct strobe_player_config {
      *  strobe_w32, so the same code drives hardware, RAM and the virtual bench. */
     volatile uint32_t *set_reg;
     volatile uint32_t *clr_reg;
-    strobe_wave_clock clock;
+    /** The clock the player waits on and stamps its records with: strobe_clock_monotonic() on
+     *  hardware, the simulator's virtual clock (strobe_vbench_clock) on the bench. It must
+     *  outlive the player. */
+    strobe_clock clock;
     /** true: strobe_player_start plays on a dedicated thread (real clock only). false: the
      *  caller plays with strobe_player_run_until (either clock; with the virtual clock this is
      *  what makes tests deterministic). Default: true for the real clock, false for virtual. */
     bool threaded;
-    /** Real clock: sleep until this long before a block, then spin on the clock. Default
-     *  100 µs — Linux wakes a sleeper tens of µs late even with zero timer slack. */
+    /** Sleep until this long before a block, then spin on the clock for the rest. Default
+     *  100 µs for a real clock — Linux wakes a sleeper tens of µs late even with zero timer
+     *  slack — and 0 for a virtual one, whose sleep is already exact. */
     uint64_t spin_ns;
     /** Offset of the first block after start (real clock: lets the thread settle so the first
      *  edge is not late). Default 0 for the virtual clock, 1 ms for the real one. */
@@ -195,7 +178,7 @@ typedef struct strobe_player_config {
 
 /** Defaults for a player writing `set_reg`/`clr_reg` on `clock` (see each field). */
 void strobe_player_config_init(strobe_player_config *cfg, volatile uint32_t *set_reg, volatile uint32_t *clr_reg,
-                               strobe_wave_clock clock);
+                               strobe_clock clock);
 
 /** One written block as the player saw it. */
 typedef struct strobe_edge_record {
