@@ -6,13 +6,13 @@
  */
 #define _GNU_SOURCE
 #include "gpiod_internal.h"
+#include "strobe_clock.h"
 #include "strobe_events.h"
 
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 int strobe_gpiod_api(void) {
     return STROBE_GPIOD_API_VERSION;
@@ -233,20 +233,14 @@ int strobe_gpiod_event_fd(strobe_gpiod_lines *lines) {
     return strobe_gpiod_lib_event_fd(lines);
 }
 
-static int64_t monotonic_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int strobe_gpiod_read_event(strobe_gpiod_lines *lines, int64_t timeout_ns, uint64_t *timestamp_ns, unsigned *offset, int *rising) {
     /* A values request has no event queue: waiting on it would only time out. */
     if (!lines || lines->count != 1 || lines->settings.edge == STROBE_EDGE_NONE) return -EINVAL;
-    int64_t deadline = timeout_ns >= 0 ? monotonic_ns() + timeout_ns : 0;
+    int64_t deadline = timeout_ns >= 0 ? (int64_t)strobe_monotonic_ns() + timeout_ns : 0;
     for (;;) {
         int64_t left = -1;
         if (timeout_ns >= 0) {
-            left = deadline - monotonic_ns();
+            left = deadline - (int64_t)strobe_monotonic_ns();
             if (left < 0) left = 0;
         }
         int r = strobe_gpiod_lib_event_wait(lines, left);

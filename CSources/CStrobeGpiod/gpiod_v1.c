@@ -11,6 +11,7 @@
 
 #if STROBE_GPIOD_API_VERSION == 1
 
+#include "strobe_clock.h"
 #include "strobe_events.h"
 
 #include <stdio.h>
@@ -187,8 +188,7 @@ int strobe_gpiod_lib_event_fd(strobe_gpiod_lines *l) {
 int strobe_gpiod_lib_event_wait(strobe_gpiod_lines *l, int64_t timeout_ns) {
     struct timespec ts, *wait = NULL;
     if (timeout_ns >= 0) {
-        ts.tv_sec = (time_t)(timeout_ns / 1000000000);
-        ts.tv_nsec = (long)(timeout_ns % 1000000000);
+        ts = strobe_ns_to_timespec((uint64_t)timeout_ns);
         wait = &ts;
     }
     int r = gpiod_line_event_wait(l->bulk.lines[0], wait);
@@ -201,7 +201,7 @@ int strobe_gpiod_lib_event_read(strobe_gpiod_lines *l, uint64_t *timestamp_ns, u
     /* The kernel stamps uAPI v1 events with CLOCK_MONOTONIC since Linux 5.7 (CLOCK_REALTIME
      * before); libgpiod only splits the nanoseconds into a timespec. */
     if (timestamp_ns)
-        *timestamp_ns = (uint64_t)event.ts.tv_sec * 1000000000u + (uint64_t)event.ts.tv_nsec;
+        *timestamp_ns = strobe_timespec_to_ns(event.ts);
     if (offset) *offset = l->offsets[0];
     if (rising) *rising = event.event_type == GPIOD_LINE_EVENT_RISING_EDGE;
     return 0;
