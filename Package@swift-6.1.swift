@@ -9,6 +9,8 @@ let package = Package(
     name: "Strobe",
     products: [
         .library(name: "Strobe", targets: ["Strobe"]),
+        // The virtual bench: simulated registers with hardware semantics, virtual time, VCD.
+        .library(name: "StrobeSimulator", targets: ["StrobeSimulator"]),
         .executable(name: "strobe", targets: ["strobe"]),
     ],
     traits: [
@@ -25,10 +27,19 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
-        // The C core: register layouts, hot-path accessors, detection, mapping, virtual bench.
+        // The C core: register layouts, hot-path accessors, detection, mapping, the clock, the
+        // sysfs backend, the waveform engine.
         .target(
             name: "CStrobe",
             path: "CSources/CStrobe",
+            linkerSettings: [.linkedLibrary("pthread")]
+        ),
+        // The simulator's C side: the virtual bench's register model, its store decoder (a
+        // SIGSEGV handler) and virtual clock. Never linked by a program that only drives hardware.
+        .target(
+            name: "CStrobeSimulator",
+            dependencies: ["CStrobe"],
+            path: "CSources/CStrobeSimulator",
             linkerSettings: [.linkedLibrary("pthread")]
         ),
         // libgpiod 1.6 or 2.x (Debian: libgpiod-dev), whichever pkg-config finds.
@@ -55,11 +66,23 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The virtual bench in Swift: VirtualBench, Board.virtual(_:).
+        .target(
+            name: "StrobeSimulator",
+            dependencies: [
+                "Strobe",
+                "CStrobe",
+                "CStrobeSimulator",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // The `strobe` command-line tool.
         .executableTarget(
             name: "strobe",
             dependencies: [
                 "Strobe",
+                "StrobeSimulator",
                 .target(name: "CStrobeGpiod", condition: .when(traits: ["Libgpiod"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -67,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrobeTests",
-            dependencies: ["Strobe", "CStrobe", .target(name: "CStrobeGpiod", condition: .when(traits: ["Libgpiod"]))],
+            dependencies: ["Strobe", "StrobeSimulator", "CStrobe", "CStrobeSimulator", .target(name: "CStrobeGpiod", condition: .when(traits: ["Libgpiod"]))],
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

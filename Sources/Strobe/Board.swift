@@ -4,8 +4,9 @@ import SystemPackage
 
 /// A GPIO register block and the pins claimed from it.
 ///
-/// Open one with ``detect(root:access:)`` on a Raspberry Pi, ``virtual(_:)`` for the virtual
-/// bench, or ``ram(_:)`` for a RAM-backed block with no hardware behind it (benchmarks).
+/// Open one with ``detect(root:useDevMem:deviceRoot:)`` on a Raspberry Pi, ``ram(_:)`` for a
+/// RAM-backed block with no hardware behind it (benchmarks), or — with the StrobeSimulator
+/// module — `Board.virtual(_:)` for the virtual bench.
 /// Claim pins with ``output(_:initial:pull:)`` and ``input(_:pull:)``; each pin has one owner
 /// at a time, and releasing it restores the function and pull it had before.
 ///
@@ -18,7 +19,7 @@ public final class Board: GPIOController, @unchecked Sendable {
         case gpiomem(path: String)
         /// `/dev/mem` at the GPIO block's physical address: root only.
         case devmem(path: String)
-        /// The virtual bench: simulated registers with hardware semantics.
+        /// Simulated registers with hardware semantics (the virtual bench of StrobeSimulator).
         case virtualBench
         /// Plain RAM: stores land in memory, nothing behaves like hardware.
         case ram
@@ -39,8 +40,8 @@ public final class Board: GPIOController, @unchecked Sendable {
     public let info: BoardInfo?
     /// How the registers are mapped.
     public let access: Access
-    /// The virtual bench behind this board, when it is one.
-    public let bench: VirtualBench?
+    /// The simulation behind the registers (the virtual bench), when it is one.
+    public let simulation: (any RegisterSimulation)?
 
     @usableFromInline let gpio: OpaquePointer
     private let mapping: strobe_mapping?
@@ -53,14 +54,14 @@ public final class Board: GPIOController, @unchecked Sendable {
         var pullChanged: Bool
     }
 
-    private init(layout: Layout, info: BoardInfo?, access: Access, bench: VirtualBench?, block: UnsafeMutablePointer<UInt32>, mapping: strobe_mapping?) throws(StrobeError) {
+    private init(layout: Layout, info: BoardInfo?, access: Access, simulation: (any RegisterSimulation)?, block: UnsafeMutablePointer<UInt32>, mapping: strobe_mapping?) throws(StrobeError) {
         guard let gpio = strobe_gpio_new(layout.cValue, block) else {
             throw .system(operation: "allocating", path: "strobe_gpio", errno: .noMemory)
         }
         self.layout = layout
         self.info = info
         self.access = access
-        self.bench = bench
+        self.simulation = simulation
         self.gpio = gpio
         self.mapping = mapping
     }
@@ -87,17 +88,17 @@ public final class Board: GPIOController, @unchecked Sendable {
         let path = deviceRoot + (useDevMem ? "/dev/mem" : info.gpiomemPath)
         guard rc == 0, let block = m.block else { throw StrobeError.mapping(path: path, rc: rc) }
         return try Board(layout: info.layout, info: info, access: useDevMem ? .devmem(path: path) : .gpiomem(path: path),
-                         bench: nil, block: UnsafeMutablePointer(mutating: block), mapping: m)
+                         simulation: nil, block: UnsafeMutablePointer(mutating: block), mapping: m)
     }
 
-    /// Opens a new virtual bench with `layout`'s registers, in their reset state.
-    public static func virtual(_ layout: Layout) throws(StrobeError) -> Board {
-        let bench = try VirtualBench(layout: layout)
-        let board = try Board(layout: layout, info: nil, access: .virtualBench, bench: bench,
-                              block: UnsafeMutablePointer(mutating: strobe_vbench_block(bench.handle)), mapping: nil)
-        // Register waits (the BCM2835 pull sequence) advance virtual time; the board keeps the
-        // bench, so the clock's context outlives the handle.
-        strobe_gpio_set_clock(board.gpio, bench.clock)
+    /// A board whose registers are `simulation`'s block: driver code runs against it exactly as
+    /// against hardware (StrobeSimulator's `Board.virtual(_:)` is the usual way in).
+    public static func simulated(by simulation: any RegisterSimulation) throws(StrobeError) -> Board {
+        let board = try Board(layout: simulation.layout, info: nil, access: .virtualBench, simulation: simulation,
+                              block: simulation.registerBlock, mapping: nil)
+        // Register waits (the BCM2835 pull sequence) advance simulated time; the board keeps the
+        // simulation, so the clock's context outlives the handle.
+        strobe_gpio_set_clock(board.gpio, simulation.clock)
         return board
     }
 
@@ -107,7 +108,7 @@ public final class Board: GPIOController, @unchecked Sendable {
         var m = strobe_mapping()
         let rc = strobe_map_ram(layout.cValue, &m)
         guard rc == 0, let block = m.block else { throw .system(operation: "mapping", path: "anonymous memory", errno: .init(rawValue: -rc)) }
-        return try Board(layout: layout, info: nil, access: .ram, bench: nil, block: UnsafeMutablePointer(mutating: block), mapping: m)
+        return try Board(layout: layout, info: nil, access: .ram, simulation: nil, block: UnsafeMutablePointer(mutating: block), mapping: m)
     }
 
     // MARK: GPIOController
@@ -250,7 +251,7 @@ public final class Board: GPIOController, @unchecked Sendable {
         var s = strobe_pin_state()
         try check(strobe_gpio_pin_state(gpio, UInt32(pin), &s), pin: pin, function: nil)
         var pull = Pull(cValue: s.pull)
-        if pull == nil, let bench { pull = bench.pull(of: pin) } // the bench knows what silicon can't say
+        if pull == nil, let simulation { pull = simulation.pull(of: pin) } // a simulation knows what silicon can't say
         let function = PinFunction(cValue: s.function)
         var name: String? = nil
         if case .alt(let n) = function { name = layout.altName(pin: pin, alt: n) }

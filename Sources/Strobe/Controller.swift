@@ -146,8 +146,8 @@ public enum Backend: Sendable, Hashable {
     case libgpiod(chip: String? = nil)
     /// `/sys/class/gpio` below `root`.
     case sysfs(root: String = "/sys")
-    /// The virtual bench with `layout`'s registers.
-    case virtual(Layout)
+    // The virtual bench is no case here: it lives in StrobeSimulator (`Board.virtual(_:)`), so
+    // that a program choosing among the hardware backends links no simulator.
 }
 
 extension Board {
@@ -164,7 +164,6 @@ extension Board {
             throw .libgpiodBackendMissing
             #endif
         case .sysfs(let root): try SysfsGPIO(root: root)
-        case .virtual(let layout): try Board.virtual(layout)
         }
     }
 }

@@ -173,45 +173,7 @@ func startThread(_ body: @escaping () -> Void) -> pthread_t? {
     return tid
 }
 
-// MARK: - Register and virtual-bench sources
-
-/// Edges of a pin on the virtual bench, from the bench's change log: exact, in virtual time.
-final class BenchEdgeSource: EdgeSource, @unchecked Sendable {
-    // Sendable: cursor and generation are touched by the monitor thread, and by stop() only
-    // after that thread has been joined.
-    let pin: Int
-    let board: Board
-    let bench: VirtualBench
-    let token: UInt64
-    var cursor = 0
-    var generation: UInt64
-    var fileDescriptor: Int32? { strobe_vbench_notify_fd(bench.handle) }
-    var pollInterval: Duration { .milliseconds(50) }
-
-    init(board: Board, bench: VirtualBench, pin: Int, token: UInt64) {
-        self.board = board
-        self.bench = bench
-        self.pin = pin
-        self.token = token
-        generation = strobe_vbench_generation(bench.handle)
-        cursor = strobe_vbench_event_count(bench.handle)  // only what happens from now on
-    }
-
-    func drain() -> [EdgeEvent] {
-        var counter: UInt64 = 0
-        _ = read(strobe_vbench_notify_fd(bench.handle), &counter, 8)  // reset the eventfd
-        var out: [EdgeEvent] = []
-        var buffer = [strobe_vbench_event](repeating: strobe_vbench_event(), count: 256)
-        while true {
-            let n = strobe_vbench_events_since(bench.handle, &generation, &cursor, UInt32(pin), &buffer, buffer.count)
-            for e in buffer.prefix(n) { out.append(EdgeEvent(pin: pin, rising: e.level != 0, timestamp: e.time_ns)) }
-            if n < buffer.count { break }
-        }
-        return out
-    }
-
-    func close() { board.releaseLine(pin, token: token, keepState: false) }
-}
+// MARK: - The register source
 
 /// Edges of a pin on the hardware register block, from the event-detect status registers
 /// (GPEDSn), polled: edges between two polls collapse into one, and the timestamp is the poll's.
@@ -252,12 +214,12 @@ final class RegisterEdgeSource: EdgeSource, @unchecked Sendable {
 }
 
 extension Board {
-    /// Edge events of `pin`: on the virtual bench from its change log (exact, virtual time);
-    /// on hardware from the event-detect registers, polled every millisecond (BCM only; for
-    /// interrupt-driven events use ``GpiodChip``).
+    /// Edge events of `pin`: on a simulation (the virtual bench) from its change log (exact,
+    /// simulated time); on hardware from the event-detect registers, polled every millisecond
+    /// (BCM only; for interrupt-driven events use `GpiodChip`).
     public func edgeSource(pin: Int, edge: Edge, pull: Pull?) throws(StrobeError) -> any EdgeSource {
         let claimed = try claimLine(pin, initial: nil, pull: pull)
-        if let bench { return BenchEdgeSource(board: self, bench: bench, pin: pin, token: claimed.token) }
+        if let simulation { return simulation.edgeSource(board: self, pin: pin, token: claimed.token) }
         return try registerEdgeSource(pin: pin, edge: edge, token: claimed.token, pollInterval: .milliseconds(1))
     }
 

@@ -52,7 +52,7 @@ public enum Pull: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     }
 
     /// The pull for a C `strobe_pull` value; `nil` for "unknown".
-    init?(cValue: Int32) {
+    package init?(cValue: Int32) {
         switch UInt32(bitPattern: cValue) {
         case STROBE_PULL_NONE.rawValue: self = .none
         case STROBE_PULL_UP.rawValue: self = .up
@@ -136,7 +136,7 @@ public enum Layout: String, Sendable, Hashable, CaseIterable, CustomStringConver
     public var altCount: Int { Int(strobe_layout_alt_count(cValue)) }
 
     @usableFromInline
-    var cValue: strobe_layout {
+    package var cValue: strobe_layout {
         switch self {
         case .bcm2835: STROBE_LAYOUT_BCM2835
         case .bcm2711: STROBE_LAYOUT_BCM2711

@@ -297,12 +297,12 @@ public final class WavePlayer: @unchecked Sendable {
         let group = try board.outputs(pins, initial: .low)
         self.board = board
         self.pins = pins.sorted()
-        self.isVirtual = board.bench != nil
+        self.isVirtual = board.simulation != nil
         self.ownedMask = group.mask
 
         var port = strobe_port()
         _ = strobe_port_make(board.layout.cValue, strobe_gpio_block(board.gpio), 0, &port)
-        let clock = board.bench.map { $0.clock } ?? strobe_clock_monotonic()
+        let clock = board.simulation.map { $0.clock } ?? strobe_clock_monotonic()
         var cfg = strobe_player_config()
         strobe_player_config_init(&cfg, port.set, port.clr, clock)
         let lateNs = (try? nanoseconds(options.lateThreshold, what: "the late threshold")) ?? 10_000
@@ -409,8 +409,8 @@ public final class WavePlayer: @unchecked Sendable {
 
     /// Virtual bench only: plays `duration` of virtual time from the bench's current time.
     public func run(for duration: Duration) throws(StrobeError) {
-        guard let bench = board.bench else { throw .unsupported("run(for:) plays the virtual bench in virtual time; on hardware the player's thread plays in real time") }
-        try run(until: bench.now + (try nanoseconds(duration, what: "the run time")))
+        guard let simulation = board.simulation else { throw .unsupported("run(for:) plays the virtual bench in virtual time; on hardware the player's thread plays in real time") }
+        try run(until: simulation.now + (try nanoseconds(duration, what: "the run time")))
     }
 
     // MARK: Timing

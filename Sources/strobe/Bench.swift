@@ -5,6 +5,7 @@ import CStrobeGpiod
 #endif
 import Foundation
 @_spi(StrobeInternals) import Strobe
+import StrobeSimulator
 
 // MARK: - The Swift side of the comparison
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Strobe
+import StrobeSimulator
 
 /// A duration on the command line: "5ms", "1.5ms", "250us", "2s", "100ns" (a bare number is ms).
 struct DurationArgument: ExpressibleByArgument, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strobe
+import StrobeSimulator
 #if canImport(Glibc)
 import Glibc
 #endif

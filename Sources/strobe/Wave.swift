@@ -1,6 +1,7 @@
 import ArgumentParser
 import CStrobe
 import Strobe
+import StrobeSimulator
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import CStrobe
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 @Suite("Pins and ownership")
 struct BoardTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 /// The `strobe` executable, run as a user would run it, on the virtual bench.
 @Suite("strobe CLI", .serialized)

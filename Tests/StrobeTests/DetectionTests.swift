@@ -2,6 +2,7 @@ import CStrobe
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 /// One fixture's expected.json (see Fixtures/boards/README.md).
 struct ExpectedBoard: Decodable {

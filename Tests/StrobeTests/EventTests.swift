@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 @Suite("Edge events and debounce")
 struct EventTests {

@@ -2,6 +2,7 @@ import CStrobe
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 /// The Swift controllers over the kernel backends, as far as a machine without GPIO can show
 /// them: sysfs on a temporary tree, libgpiod's errors. The emulated Pi 3B ring
@@ -137,7 +138,7 @@ struct OpenBackendTests {
 
     @Test("opens each backend as a controller that generic code drives")
     func open() throws {
-        #expect(try describe(Board.open(backend: .virtual(.rp1))) == "registers (virtual bench): 1")
+        #expect(try describe(Board.virtual(.rp1)) == "registers (virtual bench): 1")
         let fake = try FakeSysfs()
         defer { fake.dir.cleanup() }
         try fake.makeLine(458 + 3)

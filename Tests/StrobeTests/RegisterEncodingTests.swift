@@ -2,6 +2,7 @@ import CStrobe
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 /// Register encodings against values worked out by hand from the datasheets
 /// ([BCM2835] 6.1 tables 6-1/6-2, [BCM2711] 5.2, [RP1] 3.3).

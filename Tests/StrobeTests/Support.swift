@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 /// Where the fixture trees live.
 let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")

@@ -2,6 +2,7 @@ import CStrobe
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 @Suite("Virtual bench")
 struct VirtualBenchTests {

@@ -1,7 +1,9 @@
 import CStrobe
+import CStrobeSimulator
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 /// The C waveform engine (strobe_wave.h): the compiler, the player on the virtual bench in
 /// virtual time (exact), and the threaded player in real time on a RAM block (mechanics only:

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 /// The Swift waveform API (Waveform, WavePlayer, PWM, Servo) and the `strobe pwm|servo|wave`
 /// commands, on the virtual bench in virtual time.

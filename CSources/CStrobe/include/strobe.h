@@ -13,7 +13,6 @@
 #include "strobe_board.h"
 #include "strobe_map.h"
 #include "strobe_pins.h"
-#include "strobe_vbench.h"
 #include "strobe_bench.h"
 #include "strobe_events.h"
 #include "strobe_sysfs.h"

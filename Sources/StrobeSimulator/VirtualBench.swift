@@ -1,4 +1,6 @@
-import CStrobe
+public import CStrobe
+public import CStrobeSimulator
+public import Strobe
 import SystemPackage
 
 /// The virtual bench: a simulated GPIO register block with hardware semantics.
@@ -7,7 +9,7 @@ import SystemPackage
 /// it. Stores to the block trap into a model of the silicon (write-1-to-set/clear, levels
 /// following outputs, pulls on undriven inputs, BCM event-detect latches, RP1 atomic aliases).
 /// Time is virtual and every pin change is recorded, ready to export as VCD.
-public final class VirtualBench: @unchecked Sendable {
+public final class VirtualBench: RegisterSimulation, @unchecked Sendable {
     // Sendable: the C bench locks its own state; this class adds no mutable state.
 
     /// The layout it simulates.
@@ -95,7 +97,16 @@ public final class VirtualBench: @unchecked Sendable {
 
     /// The bench's virtual clock (`strobe_vbench_clock`) for C code timed on the bench; valid
     /// while the bench lives.
-    var clock: strobe_clock { strobe_vbench_clock(handle) }
+    public var clock: strobe_clock { strobe_vbench_clock(handle) }
+
+    /// The block driver code writes: the bench's read-only view, whose every store traps into
+    /// the model (`strobe_vbench_block`).
+    public var registerBlock: UnsafeMutablePointer<UInt32> { UnsafeMutablePointer(mutating: strobe_vbench_block(handle)) }
+
+    /// Edges of `pin` from the bench's change log: exact, in virtual time.
+    public func edgeSource(board: Board, pin: Int, token: UInt64) -> any EdgeSource {
+        BenchEdgeSource(board: board, bench: self, pin: pin, token: token)
+    }
 
     /// One recorded pin change.
     public struct Change: Sendable, Hashable {
