@@ -107,7 +107,7 @@ public final class Board: GPIOController, @unchecked Sendable {
     public static func ram(_ layout: Layout) throws(StrobeError) -> Board {
         var m = strobe_mapping()
         let rc = strobe_map_ram(layout.cValue, &m)
-        guard rc == 0, let block = m.block else { throw .system(operation: "mapping", path: "anonymous memory", errno: .init(rawValue: -rc)) }
+        guard rc == 0, let block = m.block else { throw .system(operation: "mapping", path: "anonymous memory", errno: Errno(cReturn: rc)) }
         return try Board(layout: layout, info: nil, access: .ram, simulation: nil, block: UnsafeMutablePointer(mutating: block), mapping: m)
     }
 
@@ -283,7 +283,7 @@ public final class Board: GPIOController, @unchecked Sendable {
 
     private func check(_ rc: Int32, pin: Int, function: PinFunction?) throws(StrobeError) {
         guard rc != 0 else { return }
-        let errno = Errno(rawValue: -rc)
+        let errno = Errno(cReturn: rc)
         if errno == .invalidArgument { throw .invalidPin(pin, layout: layout) }
         if errno == .notSupported, let function { throw .unsupportedFunction(function, pin: pin, layout: layout) }
         throw .system(operation: "register access for", path: "GPIO \(pin)", errno: errno)

@@ -1,4 +1,5 @@
 import CStrobe
+import SystemPackage
 
 /// What board detection found in the device tree and `/proc/cpuinfo`.
 public struct BoardInfo: Sendable, Hashable {
@@ -38,7 +39,7 @@ public struct BoardInfo: Sendable, Hashable {
         case 0: break
         case -ENODEV: throw .notRaspberryPi(detail: detail)
         case -EINVAL: throw .malformedDeviceTree(detail: detail)
-        default: throw .system(operation: "reading", path: detail.isEmpty ? root + "proc/device-tree" : detail, errno: .init(rawValue: -rc))
+        default: throw .system(operation: "reading", path: detail.isEmpty ? root + "proc/device-tree" : detail, errno: Errno(cReturn: rc))
         }
         return BoardInfo(info)
     }

@@ -52,14 +52,14 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
                 return "\(layout) has no function \"\(function)\" (GPIO \(pin))"
             }
         case .notRaspberryPi(let detail):
-            return "not a Raspberry Pi: \(detail); use --virtual bcm2835|bcm2711|rp1 (Board.virtual(_:)) to run on the virtual bench"
+            return "not a Raspberry Pi: \(detail); off a Pi, run on the virtual bench (StrobeSimulator's Board.virtual(_:))"
         case .malformedDeviceTree(let detail):
             return "malformed device tree: \(detail)"
         case .deviceMissing(let path):
             let hint = path.hasSuffix("gpiomem0")
                 ? "a Pi 5 kernel with the RP1 gpiomem driver creates it"
                 : path.hasSuffix("/dev/mem") ? "the kernel must be built with /dev/mem" : "the bcm2835-gpiomem driver creates it (Raspberry Pi OS kernels have it)"
-            return "\(path) does not exist: \(hint); or use --devmem as root, or --virtual to run on the virtual bench"
+            return "\(path) does not exist: \(hint); or map /dev/mem as root, or run on the virtual bench"
         case .permissionDenied(let path):
             if path.hasSuffix("/dev/mem") {
                 return "permission denied opening \(path): /dev/mem needs root (sudo), and the kernel option iomem=relaxed if a driver owns the block"
@@ -72,6 +72,15 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The one way a C core return code becomes an error: `rc` when it is 0 or more (a count, a
+    /// level), otherwise ``system(operation:path:errno:)`` with its errno, naming what was done to
+    /// which path.
+    @discardableResult
+    package static func check(_ rc: Int32, _ operation: @autoclosure () -> String, _ path: @autoclosure () -> String) throws(StrobeError) -> Int32 {
+        guard rc < 0 else { return rc }
+        throw .system(operation: operation(), path: path(), errno: Errno(cReturn: rc))
+    }
+
     /// What opening the libgpiod backend says in a build without it (the `Libgpiod` trait off).
     public static var libgpiodBackendMissing: StrobeError {
         .unsupported("this build of Strobe has no libgpiod backend: it was built with the package trait Libgpiod off (it is on by default; it needs libgpiod-dev)")
@@ -79,13 +88,18 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The error for a failed open or mmap of `path` with negative errno `rc` from the C core.
     static func mapping(path: String, rc: Int32) -> StrobeError {
-        let errno = Errno(rawValue: -rc)
+        let errno = Errno(cReturn: rc)
         switch errno {
         case .noSuchFileOrDirectory: return .deviceMissing(path: path)
         case .permissionDenied, .notPermitted: return .permissionDenied(path: path)
         case .operationNotSupportedByDevice, .invalidArgument:
-            return .invalidArgument("\(path) cannot be mapped (\(errno)): it is not a GPIO memory device; check that the path is the kernel's gpiomem device, or use --virtual")
+            return .invalidArgument("\(path) cannot be mapped (\(errno)): it is not a GPIO memory device; check that the path is the kernel's gpiomem device, or run on the virtual bench")
         default: return .system(operation: "mapping", path: path, errno: errno)
         }
     }
+}
+
+extension Errno {
+    /// The errno of a C core return code: the C core returns negative errno values.
+    package init(cReturn rc: Int32) { self.init(rawValue: rc < 0 ? -rc : rc) }
 }

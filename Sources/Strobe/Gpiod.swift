@@ -55,9 +55,9 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
         let rc = strobe_gpiod_chip_open(spec, &handle)
         let shown = spec.map { "GPIO chip \($0)" } ?? "Raspberry Pi GPIO chip (pinctrl-bcm2835, pinctrl-bcm2711 or pinctrl-rp1)"
         guard rc == 0, let handle else {
-            switch Errno(rawValue: -rc) {
+            switch Errno(cReturn: rc) {
             case .noSuchFileOrDirectory:
-                throw .unsupported("no \(shown) in /dev: list the chips with `gpiodetect`, or use --virtual off a Pi")
+                throw .unsupported("no \(shown) in /dev: list the chips with `gpiodetect` (off a Pi, run on the virtual bench)")
             case .permissionDenied, .notPermitted:
                 throw .unsupported("permission denied opening \(shown): add yourself to the gpio group (sudo usermod -aG gpio $USER, then log in again)")
             case let errno:
@@ -93,14 +93,14 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
         try validate(pin)
         var consumer = [CChar](repeating: 0, count: 64)
         let rc = strobe_gpiod_line_in_use(chip, UInt32(pin), &consumer, consumer.count)
-        if rc < 0 { throw .system(operation: "reading line info of", path: "\(name) line \(pin)", errno: Errno(rawValue: -rc)) }
+        try StrobeError.check(rc, "reading line info of", "\(name) line \(pin)")
         guard rc > 0 else { return nil }
         let text = String(decoding: consumer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return text.isEmpty ? "an unnamed consumer" : "\"\(text)\""
     }
 
     func busy(_ pin: Int, _ rc: Int32) -> StrobeError {
-        let errno = Errno(rawValue: -rc)
+        let errno = Errno(cReturn: rc)
         if errno == .resourceBusy {
             let who = (try? holder(of: pin)).flatMap { $0 } ?? "another user"
             return .lineBusy(pin, detail: "\(name) line \(pin) is held by \(who) (the kernel or another process); release it there first")
@@ -306,7 +306,7 @@ public struct GpiodOutputGroup: ~Copyable, @unchecked Sendable {
     public func read() throws(StrobeError) -> UInt32 {
         var values = [Int32](repeating: 0, count: pins.count)
         let rc = strobe_gpiod_get_all(request, &values)
-        if rc < 0 { throw .system(operation: "reading", path: "lines \(pins.map(String.init).joined(separator: ", "))", errno: Errno(rawValue: -rc)) }
+        try StrobeError.check(rc, "reading", "lines \(pins.map(String.init).joined(separator: ", "))")
         var bits: UInt32 = 0
         for (pin, v) in zip(pins, values) where v != 0 { bits |= 1 << UInt32(pin % 32) }
         return bits

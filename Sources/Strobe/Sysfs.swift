@@ -48,11 +48,11 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
         switch rc {
         case 0: break
         case -ENOENT:
-            throw .unsupported("no GPIO chip\(label.map { " labelled \"\($0)\"" } ?? "") under \(root)/class/gpio: the kernel lacks CONFIG_GPIO_SYSFS, or this is not a Pi; use the libgpiod backend or --virtual")
+            throw .unsupported("no GPIO chip\(label.map { " labelled \"\($0)\"" } ?? "") under \(root)/class/gpio: the kernel lacks CONFIG_GPIO_SYSFS, or this is not a Pi; use the libgpiod backend, or the virtual bench off a Pi")
         case -EINVAL:
             throw .malformedDeviceTree(detail: "a chip under \(root)/class/gpio has a base or ngpio file that is not a number")
         default:
-            throw .system(operation: "reading", path: "\(root)/class/gpio", errno: Errno(rawValue: -rc))
+            throw .system(operation: "reading", path: "\(root)/class/gpio", errno: Errno(cReturn: rc))
         }
         self.root = root
         chipName = cString(chip.name)
@@ -83,14 +83,14 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
         case -ETIMEDOUT:  // strobe_sysfs_export has already unexported the line again
             throw .permissionDenied(path: path)
         default:
-            throw .system(operation: "exporting", path: "\(root)/class/gpio/export (GPIO \(number))", errno: Errno(rawValue: -rc))
+            throw .system(operation: "exporting", path: "\(root)/class/gpio/export (GPIO \(number))", errno: Errno(cReturn: rc))
         }
         if let direction { rc = strobe_sysfs_set_direction(root, number, direction) }
         if rc == 0, let edge { rc = strobe_sysfs_set_edge(root, number, edge.cValue) }
         let fd = rc == 0 ? strobe_sysfs_open_value(root, number, readOnly ? 1 : 0) : rc
         if fd < 0 {
             _ = strobe_sysfs_unexport(root, number)
-            throw .system(operation: "configuring", path: path, errno: Errno(rawValue: -fd))
+            throw .system(operation: "configuring", path: path, errno: Errno(cReturn: fd))
         }
         return Exported(fd: fd)
     }

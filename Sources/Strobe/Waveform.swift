@@ -176,7 +176,7 @@ private func callWithReason(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32)
     var buf = [CChar](repeating: 0, count: 512)
     let rc = buf.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
     guard rc != 0 else { return }
-    if Errno(rawValue: -rc) == .noMemory { throw .system(operation: "allocating", path: "a waveform", errno: .noMemory) }
+    if Errno(cReturn: rc) == .noMemory { throw .system(operation: "allocating", path: "a waveform", errno: .noMemory) }
     throw .invalidArgument(buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
 }
 
@@ -317,7 +317,7 @@ public final class WavePlayer: @unchecked Sendable {
         }
         var err: Int32 = 0
         guard let p = strobe_player_new(&cfg, &err) else {
-            if Errno(rawValue: -err) == .noMemory { throw .system(operation: "allocating", path: "a wave player", errno: .noMemory) }
+            if Errno(cReturn: err) == .noMemory { throw .system(operation: "allocating", path: "a wave player", errno: .noMemory) }
             throw .invalidArgument("the wave player refused its settings (realtimePriority must be 0–99)")
         }
         self.player = p
@@ -470,7 +470,7 @@ public final class WavePlayer: @unchecked Sendable {
 
     private func check(_ rc: Int32, _ operation: String) throws(StrobeError) {
         guard rc != 0 else { return }
-        let errno = Errno(rawValue: -rc)
+        let errno = Errno(cReturn: rc)
         if errno == .invalidArgument { throw .invalidArgument("\(operation): the waveform is not compiled") }
         throw .system(operation: operation, path: "GPIO bank 0", errno: errno)
     }

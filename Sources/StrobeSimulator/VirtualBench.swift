@@ -20,7 +20,7 @@ public final class VirtualBench: RegisterSimulation, @unchecked Sendable {
     public init(layout: Layout) throws(StrobeError) {
         var err: Int32 = 0
         guard let h = strobe_vbench_new(layout.cValue, &err) else {
-            let errno = Errno(rawValue: -err)
+            let errno = Errno(cReturn: err)
             if errno == .notSupported {
                 throw .invalidArgument("the virtual bench decodes x86_64 and aarch64 stores only; this CPU is neither")
             }
@@ -143,7 +143,7 @@ public final class VirtualBench: RegisterSimulation, @unchecked Sendable {
             mask |= 1 << UInt64(pin)
         }
         let rc = strobe_vbench_write_vcd(handle, path, mask)
-        if rc != 0 { throw .system(operation: "writing", path: path, errno: Errno(rawValue: -rc)) }
+        try StrobeError.check(rc, "writing", path)
     }
 
     private func check(_ pin: Int) throws(StrobeError) {
@@ -156,19 +156,19 @@ extension VirtualBench {
     /// process can carry on with the same bench. The `strobe` CLI does this between commands.
     public func saveState(to path: String) throws(StrobeError) {
         let rc = strobe_vbench_save(handle, path)
-        if rc != 0 { throw .system(operation: "saving the virtual bench to", path: path, errno: Errno(rawValue: -rc)) }
+        try StrobeError.check(rc, "saving the virtual bench to", path)
     }
 
     /// Loads a state saved by ``saveState(to:)``. A missing file is not an error: the bench
     /// stays in its reset state.
     public func loadState(from path: String) throws(StrobeError) {
         let rc = strobe_vbench_load(handle, path)
-        switch Errno(rawValue: -rc) {
+        switch Errno(cReturn: rc) {
         case _ where rc == 0, .noSuchFileOrDirectory: return
         case .invalidArgument:
-            throw .invalidArgument("\(path) is not a Strobe virtual bench state file; delete it or pass --fresh")
+            throw .invalidArgument("\(path) is not a Strobe virtual bench state file; delete it, or start from the reset state")
         case .improperLink:
-            throw .invalidArgument("\(path) holds a virtual bench of another layout; pass --fresh or another --virtual-state")
+            throw .invalidArgument("\(path) holds a virtual bench of another layout; start from the reset state, or use another state file")
         case let errno:
             throw .system(operation: "loading the virtual bench from", path: path, errno: errno)
         }

@@ -3,6 +3,19 @@ import Strobe
 
 @main
 struct StrobeCommand: ParsableCommand {
+    /// Runs the command; Strobe's errors, whose texts speak of the API, get the flags that do
+    /// what they suggest (`CLIError`).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as StrobeError {
+            exit(withError: CLIError(error))
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "strobe",
         abstract: "Raspberry Pi GPIO from the command line: board info, pinout, get/set, bench.",
@@ -26,4 +39,25 @@ var versionText: String {
     #else
     "\(strobeVersion) (no libgpiod backend)"
     #endif
+}
+
+/// A library error as the CLI prints it: the library's text (which names no flags), then the
+/// flags that do what it suggests.
+struct CLIError: Error, CustomStringConvertible {
+    let error: StrobeError
+    init(_ error: StrobeError) { self.error = error }
+
+    /// Phrases of the library's texts, and the flag that does each.
+    static let hints: [(phrase: String, flag: String)] = [
+        ("run on the virtual bench", "--virtual bcm2835|bcm2711|rp1"),
+        ("map /dev/mem as root", "--devmem"),
+        ("start from the reset state", "--fresh"),
+        ("another state file", "--virtual-state PATH"),
+    ]
+
+    var description: String {
+        let text = error.description
+        let flags = Self.hints.filter { text.contains($0.phrase) }.map(\.flag)
+        return flags.isEmpty ? text : "\(text) [strobe: \(flags.joined(separator: ", "))]"
+    }
 }

@@ -68,7 +68,7 @@ struct CLITests {
         let r = try runStrobe(["info", "--root", dir.path])
         #expect(r.status != 0)
         #expect(r.stderr.hasPrefix("Error: not a Raspberry Pi: "))
-        #expect(r.stderr.contains("use --virtual bcm2835|bcm2711|rp1"))
+        #expect(r.stderr.contains("[strobe: --virtual bcm2835|bcm2711|rp1]"))
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 

@@ -18,7 +18,7 @@ struct KernelBackendTests {
         #expect(gpio.backendDescription == "sysfs (gpiochip458, pinctrl-bcm2835, base 458)")
         let expander = try SysfsGPIO(root: fake.root, label: "raspberrypi-exp-gpio")
         #expect(expander.base == 512)
-        #expect(throws: StrobeError.unsupported("no GPIO chip labelled \"nope\" under \(fake.root)/class/gpio: the kernel lacks CONFIG_GPIO_SYSFS, or this is not a Pi; use the libgpiod backend or --virtual")) {
+        #expect(throws: StrobeError.unsupported("no GPIO chip labelled \"nope\" under \(fake.root)/class/gpio: the kernel lacks CONFIG_GPIO_SYSFS, or this is not a Pi; use the libgpiod backend, or the virtual bench off a Pi")) {
             _ = try SysfsGPIO(root: fake.root, label: "nope")
         }
     }
@@ -87,7 +87,7 @@ struct KernelBackendTests {
     @Test("libgpiod on a machine without GPIO chips says so")
     func gpiodNoChip() throws {
         guard !FileManager.default.fileExists(atPath: "/dev/gpiochip0") else { return }  // a real chip: nothing to show here
-        #expect(throws: StrobeError.unsupported("no Raspberry Pi GPIO chip (pinctrl-bcm2835, pinctrl-bcm2711 or pinctrl-rp1) in /dev: list the chips with `gpiodetect`, or use --virtual off a Pi")) {
+        #expect(throws: StrobeError.unsupported("no Raspberry Pi GPIO chip (pinctrl-bcm2835, pinctrl-bcm2711 or pinctrl-rp1) in /dev: list the chips with `gpiodetect` (off a Pi, run on the virtual bench)")) {
             _ = try GpiodChip()
         }
         let r = try runStrobe(["get", "17", "--backend", "libgpiod"])

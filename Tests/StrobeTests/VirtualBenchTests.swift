@@ -214,11 +214,11 @@ struct VirtualBenchTests {
         #expect(try again.state(of: 17) == PinState(pin: 17, function: .output, level: .high, pull: .down, functionName: nil))
         #expect(try again.state(of: 4).pull == .up)
         let other = try Board.virtual(.rp1)
-        #expect(throws: StrobeError.invalidArgument("\(path) holds a virtual bench of another layout; pass --fresh or another --virtual-state")) {
+        #expect(throws: StrobeError.invalidArgument("\(path) holds a virtual bench of another layout; start from the reset state, or use another state file")) {
             try other.bench!.loadState(from: path)
         }
         try "garbage".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: StrobeError.invalidArgument("\(path) is not a Strobe virtual bench state file; delete it or pass --fresh")) {
+        #expect(throws: StrobeError.invalidArgument("\(path) is not a Strobe virtual bench state file; delete it, or start from the reset state")) {
             try again.bench!.loadState(from: path)
         }
     }
