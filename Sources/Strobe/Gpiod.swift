@@ -344,4 +344,5 @@ final class GpiodEdgeSource: EdgeSource, @unchecked Sendable {
 
     func close() { chip.releaseLine(pin, token: token, keepState: false) }
 }
+extension GpiodOutputGroup: OutputPinGroup {}
 #endif

@@ -1,5 +1,5 @@
 public import CStrobe
-public import CStrobeSimulator
+import CStrobeSimulator
 public import Strobe
 import SystemPackage
 

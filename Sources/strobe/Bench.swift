@@ -54,7 +54,7 @@ func swiftRead<C: GPIOController>(_ pin: borrowing OutputPin<C>, _ count: UInt64
 }
 
 @inline(never)
-func swiftMaskLoop(_ group: borrowing OutputGroup, _ mask: UInt32, _ count: UInt64) {
+func swiftMaskLoop<Group: OutputPinGroup & ~Copyable>(_ group: borrowing Group, _ mask: UInt32, _ count: UInt64) {
     var i: UInt64 = 0
     while i < count {
         group.set(mask: mask)
@@ -63,17 +63,6 @@ func swiftMaskLoop(_ group: borrowing OutputGroup, _ mask: UInt32, _ count: UInt
     }
 }
 
-#if Libgpiod
-@inline(never)
-func swiftGpiodMaskLoop(_ group: borrowing GpiodOutputGroup, _ mask: UInt32, _ count: UInt64) {
-    var i: UInt64 = 0
-    while i < count {
-        group.set(mask: mask)
-        group.clear(mask: mask)
-        i &+= 1
-    }
-}
-#endif
 
 // MARK: - Rows and options
 
@@ -241,7 +230,7 @@ struct Bench: ParsableCommand {
                 }
                 let group = try chip.outputs(maskLines)
                 let groupRequest = group.cRequest, mask = group.mask
-                t.loops[.mask] = [.c: { strobe_bench_gpiod_mask_c(groupRequest, mask, $0) }, .swift: { swiftGpiodMaskLoop(group, mask, $0) }]
+                t.loops[.mask] = [.c: { strobe_bench_gpiod_mask_c(groupRequest, mask, $0) }, .swift: { swiftMaskLoop(group, mask, $0) }]
                 t.maskWidth = group.pins.count
                 body(t)
             } else {
