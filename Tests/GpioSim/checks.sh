@@ -189,44 +189,54 @@ monitor_toggles "events (libgpiod): 4 pull toggles on sim_gpio9 give 4 alternati
 check "events (libgpiod): the monitor gives line 9 back when --count is reached" "$(grep "gpio-$((BASE + 9)) " /sys/kernel/debug/gpio)" \
     sh -c "! grep -q 'gpio-$((BASE + 9)) ' /sys/kernel/debug/gpio"
 
-# Debounce: four toggles in a burst with --bounce 50ms → one edge. The burst has to be over
-# well inside the bounce time (the guest clock reads in 10 ms steps: < 40 ms is asked for; under
-# KVM it takes microseconds, on an emulated CPU milliseconds, so a slow burst is tried again).
-# Which edge the kernel reports first depends on when its event thread reads the line, so only
-# the count is checked.
-name="events (libgpiod): a 4-toggle burst with --bounce 50ms gives exactly one edge"
-attempt=1
-while :; do
-    pull 9 down
-    timeout 60 "$STROBE" monitor 9 --bounce 50ms --timeout 3s --backend libgpiod --chip "$CHIP" >"$tmp/mon" 2>&1 &
-    mon_pid=$!
-    if ! wait_for 20 held 9 strobe; then
-        bad "$name" "the monitor did not request line 9: $(cat "$tmp/mon")"
-        kill "$mon_pid" 2>/dev/null
+# burst NAME TOGGLES AFTER VERDICT MONITOR-ARGS...: pull line 9 down, start `strobe monitor 9
+# MONITOR-ARGS` on libgpiod, then write TOGGLES pull changes ("up down ...") in one burst, run
+# the shell command AFTER, wait for the monitor, and check its edges with the shell condition
+# VERDICT (on $rc and $got). The burst has to be over well inside a 50 ms debounce (the guest
+# clock reads in 10 ms steps: < 40 ms is asked for; under KVM it takes microseconds, on an
+# emulated CPU milliseconds), so a slow burst is tried again, up to 3 times.
+burst() {
+    name=$1 toggles=$2 after=$3 verdict=$4
+    shift 4
+    attempt=1
+    while :; do
+        pull 9 down
+        timeout 60 "$STROBE" monitor 9 "$@" --backend libgpiod --chip "$CHIP" >"$tmp/mon" 2>&1 &
+        mon_pid=$!
+        if ! wait_for 20 held 9 strobe; then
+            bad "$name" "the monitor did not request line 9: $(cat "$tmp/mon")"
+            kill "$mon_pid" 2>/dev/null
+            wait "$mon_pid"
+            return
+        fi
+        sleep 0.2
+        exec 3>"$LINES/sim_gpio9/pull"
+        t0=$(now_cs)
+        for p in $toggles; do echo "pull-$p" >&3; done
+        t1=$(now_cs)
+        exec 3>&-
+        eval "$after"
         wait "$mon_pid"
-        break
-    fi
-    sleep 0.2
-    exec 3>"$LINES/sim_gpio9/pull"
-    t0=$(now_cs)
-    echo pull-up >&3; echo pull-down >&3; echo pull-up >&3; echo pull-down >&3
-    t1=$(now_cs)
-    exec 3>&-
-    wait "$mon_pid"
-    rc=$?
-    got=$(edges "$tmp/mon")
-    if [ $((t1 - t0)) -le 3 ]; then
-        check "$name (burst < $(((t1 - t0 + 1) * 10)) ms by the guest clock)" "status $rc, edges '$got': $(tr '\n' '|' <"$tmp/mon")" \
-            test "$rc" = 0 -a -n "$got" -a "$got" = "${got%% *}"
-        break
-    fi
-    if [ "$attempt" -ge 3 ]; then
-        bad "$name" "each of 3 bursts took longer than 30 ms by the guest clock (last $(((t1 - t0) * 10)) ms), too slow to test a 50 ms debounce"
-        break
-    fi
-    echo "# the burst took $(((t1 - t0) * 10)) ms by the guest clock; again"
-    attempt=$((attempt + 1))
-done
+        rc=$?
+        got=$(edges "$tmp/mon")
+        if [ $((t1 - t0)) -le 3 ]; then
+            check "$name (burst < $(((t1 - t0 + 1) * 10)) ms by the guest clock)" "status $rc, edges '$got': $(tr '\n' '|' <"$tmp/mon")" \
+                sh -c "rc='$rc' got='$got'; $verdict"
+            return
+        fi
+        if [ "$attempt" -ge 3 ]; then
+            bad "$name" "each of 3 bursts took longer than 30 ms by the guest clock (last $(((t1 - t0) * 10)) ms), too slow to test a 50 ms debounce"
+            return
+        fi
+        echo "# the burst took $(((t1 - t0) * 10)) ms by the guest clock; again"
+        attempt=$((attempt + 1))
+    done
+}
+
+# Debounce: four toggles in a burst with --bounce 50ms → one edge. Which edge the kernel reports
+# first depends on when its event thread reads the line, so only the count is checked.
+burst "events (libgpiod): a 4-toggle burst with --bounce 50ms gives exactly one edge" "up down up down" ":" \
+    '[ "$rc" = 0 ] && [ -n "$got" ] && [ "$got" = "${got%% *}" ]' --bounce 50ms --timeout 3s
 
 # Kernel debounce (libgpiod 2.x, uAPI v2): the kernel reports an edge once the line has held its
 # new level for the debounce time, so a 3-toggle burst (down to up) is one rising edge, a later
@@ -240,40 +250,8 @@ if [ "$GEN" = 1 ]; then
         "status $rc: $(tr '\n' '|' <"$tmp/mon")" \
         sh -c "[ $rc -ne 0 ] && [ \"\$(wc -l <'$tmp/mon')\" -eq 1 ] && grep -q 'kernel debounce needs libgpiod 2' '$tmp/mon' && grep -q 'bounce' '$tmp/mon'"
 else
-    attempt=1
-    while :; do
-        pull 9 down
-        timeout 60 "$STROBE" monitor 9 --kernel-debounce 50ms --count 2 --timeout 5s --backend libgpiod --chip "$CHIP" >"$tmp/mon" 2>&1 &
-        mon_pid=$!
-        if ! wait_for 20 held 9 strobe; then
-            bad "$name" "the monitor did not request line 9: $(cat "$tmp/mon")"
-            kill "$mon_pid" 2>/dev/null
-            wait "$mon_pid"
-            break
-        fi
-        sleep 0.2
-        exec 3>"$LINES/sim_gpio9/pull"
-        t0=$(now_cs)
-        echo pull-up >&3; echo pull-down >&3; echo pull-up >&3
-        t1=$(now_cs)
-        exec 3>&-
-        sleep 0.3
-        pull 9 down
-        wait "$mon_pid"
-        rc=$?
-        got=$(edges "$tmp/mon")
-        if [ $((t1 - t0)) -le 3 ]; then
-            check "$name (burst < $(((t1 - t0 + 1) * 10)) ms by the guest clock)" "status $rc, edges '$got': $(tr '\n' '|' <"$tmp/mon")" \
-                test "$rc" = 0 -a "$got" = "rising falling"
-            break
-        fi
-        if [ "$attempt" -ge 3 ]; then
-            bad "$name" "each of 3 bursts took longer than 30 ms by the guest clock (last $(((t1 - t0) * 10)) ms), too slow to test a 50 ms debounce"
-            break
-        fi
-        echo "# the burst took $(((t1 - t0) * 10)) ms by the guest clock; again"
-        attempt=$((attempt + 1))
-    done
+    burst "$name" "up down up" "sleep 0.3; pull 9 down" '[ "$rc" = 0 ] && [ "$got" = "rising falling" ]' \
+        --kernel-debounce 50ms --count 2 --timeout 5s
 fi
 
 monitor_toggles "events (sysfs): 4 pull toggles on sim_gpio9 give 4 alternating edges via poll(POLLPRI), >= 100 ms apart" \
