@@ -25,7 +25,7 @@ extension GPIOController {
         case .input(let pull): claimed = try claimLine(pin, initial: nil, pull: pull)
         case .output(let initial): claimed = try claimLine(pin, initial: initial, pull: nil)
         }
-        return SwitchablePin(controller: self, number: pin, claimed: claimed)
+        return SwitchablePin(OutputPin(controller: self, number: pin, claimed: claimed))
     }
 
     /// Claims `pin` as an open-drain output, released (reading high through `pull`):
@@ -38,7 +38,7 @@ extension GPIOController {
     /// - Throws: the errors of ``switchable(_:as:)``.
     public func openDrain(_ pin: Int, pull: Pull? = .up) throws(StrobeError) -> OpenDrainPin<Self> {
         let claimed = try claimOpenDrainLine(pin, pull: pull)
-        return OpenDrainPin(controller: self, number: pin, claimed: claimed)
+        return OpenDrainPin(OutputPin(controller: self, number: pin, claimed: claimed))
     }
 }
 
@@ -55,17 +55,15 @@ extension GPIOController {
 /// Sendable: as ``OutputPin`` — register writes are single stores or locked read-modify-writes,
 /// and the kernel serializes ioctls and writes.
 public struct SwitchablePin<Controller: GPIOController>: ~Copyable, @unchecked Sendable {
-    /// The GPIO number (line offset).
-    public let number: Int
-    /// The backend's handle for this line.
-    public let line: Controller.Line
-    var claim: Claim<Controller>
+    // The claim and the hot path are an OutputPin's; only the direction calls are new.
+    @usableFromInline var pin: OutputPin<Controller>
 
-    init(controller: Controller, number: Int, claimed: Claimed<Controller.Line>) {
-        self.number = number
-        self.line = claimed.line
-        self.claim = Claim(controller: controller, pins: [number], token: claimed.token)
-    }
+    /// The GPIO number (line offset).
+    public var number: Int { pin.number }
+    /// The backend's handle for this line.
+    @inlinable public var line: Controller.Line { pin.line }
+
+    init(_ pin: consuming OutputPin<Controller>) { self.pin = pin }
 
     /// Makes the pin a push-pull output driving `level`, without a glitch to the other level:
     /// registers store the level to GPSETn/GPCLRn (RIO OUT SET/CLR) first, then switch the
@@ -73,36 +71,34 @@ public struct SwitchablePin<Controller: GPIOController>: ~Copyable, @unchecked S
     /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses (never on
     ///   registers).
     @inlinable @inline(__always)
-    public func makeOutput(_ level: Level) throws(StrobeError) { try Controller.makeOutput(line, level: level) }
+    public func makeOutput(_ level: Level) throws(StrobeError) { try Controller.makeOutput(pin.line, level: level) }
 
     /// Makes the pin an input, keeping its pull.
     /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses (never on
     ///   registers).
     @inlinable @inline(__always)
-    public func makeInput() throws(StrobeError) { try Controller.makeInput(line) }
+    public func makeInput() throws(StrobeError) { try Controller.makeInput(pin.line) }
 
     /// Drives the pin high, as an output (one store to GPSETn / RIO OUT SET; one ioctl; one
     /// `pwrite`). On registers, called as an input it sets the latch the next output drives.
     @inlinable @inline(__always)
-    public func set() { Controller.set(line) }
+    public func set() { pin.set() }
 
     /// Drives the pin low, as an output (one store to GPCLRn / RIO OUT CLR; one ioctl; one `pwrite`).
     @inlinable @inline(__always)
-    public func clear() { Controller.clear(line) }
+    public func clear() { pin.clear() }
 
     /// Drives the pin to `level`, as an output.
     @inlinable @inline(__always)
-    public func write(_ level: Level) {
-        if level.isHigh { Controller.set(line) } else { Controller.clear(line) }
-    }
+    public func write(_ level: Level) { pin.write(level) }
 
     /// The level on the pin, in either direction (one load of GPLEVn / RIO SYNC_IN, one ioctl,
     /// or one `pread`).
     @inlinable @inline(__always)
-    public func read() -> Level { Level(Controller.read(line)) }
+    public func read() -> Level { pin.read() }
 
     /// Gives the pin back and leaves it as it is now (where the backend can).
-    public consuming func keep() { claim.keepsState = true }
+    public consuming func keep() { pin.keep() }
 
     /// Gives the pin back, restoring its previous state (the same as dropping it).
     public consuming func release() {}
@@ -124,41 +120,38 @@ public struct SwitchablePin<Controller: GPIOController>: ~Copyable, @unchecked S
 ///
 /// Sendable: as ``OutputPin``.
 public struct OpenDrainPin<Controller: GPIOController>: ~Copyable, @unchecked Sendable {
-    /// The GPIO number (line offset).
-    public let number: Int
-    /// The backend's handle for this line.
-    public let line: Controller.Line
-    var claim: Claim<Controller>
+    @usableFromInline var pin: OutputPin<Controller>
 
-    init(controller: Controller, number: Int, claimed: Claimed<Controller.Line>) {
-        self.number = number
-        self.line = claimed.line
-        self.claim = Claim(controller: controller, pins: [number], token: claimed.token)
-    }
+    /// The GPIO number (line offset).
+    public var number: Int { pin.number }
+    /// The backend's handle for this line.
+    @inlinable public var line: Controller.Line { pin.line }
+
+    init(_ pin: consuming OutputPin<Controller>) { self.pin = pin }
 
     /// Pulls the line low.
     /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses (never on
     ///   registers).
     @inlinable @inline(__always)
-    public func driveLow() throws(StrobeError) { try Controller.openDrainLow(line) }
+    public func driveLow() throws(StrobeError) { try Controller.openDrainLow(pin.line) }
 
     /// Lets go of the line: it reads high through the pull-up unless another device pulls it low.
     /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses (never on
     ///   registers).
     @inlinable @inline(__always)
-    public func release() throws(StrobeError) { try Controller.openDrainRelease(line) }
+    public func release() throws(StrobeError) { try Controller.openDrainRelease(pin.line) }
 
     /// `.low` drives low, `.high` releases.
     @inlinable @inline(__always)
     public func write(_ level: Level) throws(StrobeError) {
-        if level.isHigh { try Controller.openDrainRelease(line) } else { try Controller.openDrainLow(line) }
+        if level.isHigh { try Controller.openDrainRelease(pin.line) } else { try Controller.openDrainLow(pin.line) }
     }
 
     /// The level on the line — what the bus carries, whoever drives it (one load of GPLEVn /
     /// RIO SYNC_IN, one ioctl, or one `pread`).
     @inlinable @inline(__always)
-    public func read() -> Level { Level(Controller.read(line)) }
+    public func read() -> Level { pin.read() }
 
     /// Gives the pin back and leaves it as it is now (where the backend can).
-    public consuming func keep() { claim.keepsState = true }
+    public consuming func keep() { pin.keep() }
 }

@@ -30,6 +30,14 @@ private func isOutput(_ board: Board, _ pin: Int) -> Bool {
     return code == STROBE_BCM_FSEL_OUTPUT
 }
 
+/// A fake class/gpio tree with line `offset` of gpiochip458 ready to export, and its SysfsGPIO.
+private func withSysfsLine(_ offset: Int, _ body: (FakeSysfs, SysfsGPIO) throws -> Void) throws {
+    let fake = try FakeSysfs()
+    defer { fake.dir.cleanup() }
+    try fake.makeLine(458 + offset)
+    try body(fake, try SysfsGPIO(root: fake.root))
+}
+
 @Suite("Switchable and open-drain pins")
 struct SwitchablePinTests {
     static let layouts: [Layout] = [.bcm2835, .bcm2711, .rp1]
@@ -199,53 +207,47 @@ struct SwitchablePinTests {
 
     @Test("sysfs: a switchable pin writes high/low/in to gpioN/direction")
     func sysfsSwitchable() throws {
-        let fake = try FakeSysfs()
-        defer { fake.dir.cleanup() }
-        try fake.makeLine(458 + 17)
-        let gpio = try SysfsGPIO(root: fake.root)
-        do {
-            let pin = try gpio.switchable(17, as: .output(initial: .high))
-            #expect(try fake.read("gpio475/direction") == "high")
-            try pin.makeInput()
-            #expect(try fake.read("gpio475/direction") == "in")
-            try pin.makeOutput(.low)
-            #expect(try fake.read("gpio475/direction") == "low")
-            try pin.makeOutput(.high)
-            #expect(try fake.read("gpio475/direction") == "high")
+        try withSysfsLine(17) { fake, gpio in
+            do {
+                let pin = try gpio.switchable(17, as: .output(initial: .high))
+                #expect(try fake.read("gpio475/direction") == "high")
+                try pin.makeInput()
+                #expect(try fake.read("gpio475/direction") == "in")
+                try pin.makeOutput(.low)
+                #expect(try fake.read("gpio475/direction") == "low")
+                try pin.makeOutput(.high)
+                #expect(try fake.read("gpio475/direction") == "high")
+            }
+            #expect(try fake.read("unexport") == "475")
         }
-        #expect(try fake.read("unexport") == "475")
     }
 
     @Test("sysfs: open drain is low/in on gpioN/direction, and refuses a pull it can't set")
     func sysfsOpenDrain() throws {
-        let fake = try FakeSysfs()
-        defer { fake.dir.cleanup() }
-        try fake.makeLine(458 + 2)
-        let gpio = try SysfsGPIO(root: fake.root)
-        #expect(throws: StrobeError.unsupported("sysfs cannot set pull resistors (GPIO 2 pull up); an open-drain line on sysfs needs the bus's own pull-up (pass pull: nil), or use the register or libgpiod backend")) {
-            _ = try gpio.openDrain(2)
+        try withSysfsLine(2) { fake, gpio in
+            #expect(throws: StrobeError.unsupported("sysfs cannot set pull resistors (GPIO 2 pull up); an open-drain line on sysfs needs the bus's own pull-up (pass pull: nil), or use the register or libgpiod backend")) {
+                _ = try gpio.openDrain(2)
+            }
+            let sda = try gpio.openDrain(2, pull: nil)
+            #expect(try fake.read("gpio460/direction") == "in", "claimed released")
+            try sda.driveLow()
+            #expect(try fake.read("gpio460/direction") == "low")
+            try sda.release()
+            #expect(try fake.read("gpio460/direction") == "in")
+            try sda.write(.low)
+            #expect(try fake.read("gpio460/direction") == "low")
+            #expect(throws: StrobeError.invalidLine(54, chip: "gpiochip458 (pinctrl-bcm2835)", count: 54)) { _ = try gpio.openDrain(54, pull: nil) }
         }
-        let sda = try gpio.openDrain(2, pull: nil)
-        #expect(try fake.read("gpio460/direction") == "in", "claimed released")
-        try sda.driveLow()
-        #expect(try fake.read("gpio460/direction") == "low")
-        try sda.release()
-        #expect(try fake.read("gpio460/direction") == "in")
-        try sda.write(.low)
-        #expect(try fake.read("gpio460/direction") == "low")
-        #expect(throws: StrobeError.invalidLine(54, chip: "gpiochip458 (pinctrl-bcm2835)", count: 54)) { _ = try gpio.openDrain(54, pull: nil) }
     }
 
     @Test("sysfs: a direction the kernel refuses is a typed error naming the file")
     func sysfsDirectionError() throws {
-        let fake = try FakeSysfs()
-        defer { fake.dir.cleanup() }
-        try fake.makeLine(458 + 9)
-        let gpio = try SysfsGPIO(root: fake.root)
-        let pin = try gpio.switchable(9, as: .input())
-        try FileManager.default.removeItem(at: fake.url("gpio467/direction"))
-        #expect(throws: StrobeError.system(operation: "writing \"low\" to", path: "\(fake.root)/class/gpio/gpio467/direction", errno: .noSuchFileOrDirectory)) {
-            try pin.makeOutput(.low)
+        try withSysfsLine(9) { fake, gpio in
+            let pin = try gpio.switchable(9, as: .input())
+            try FileManager.default.removeItem(at: fake.url("gpio467/direction"))
+            #expect(throws: StrobeError.system(operation: "writing \"low\" to", path: "\(fake.root)/class/gpio/gpio467/direction", errno: .noSuchFileOrDirectory)) {
+                try pin.makeOutput(.low)
+            }
         }
     }
 
