@@ -56,7 +56,7 @@ extension GPIOController {
 /// and the kernel serializes ioctls and writes.
 public struct SwitchablePin<Controller: GPIOController>: ~Copyable, @unchecked Sendable {
     // The claim and the hot path are an OutputPin's; only the direction calls are new.
-    @usableFromInline var pin: OutputPin<Controller>
+    @usableFromInline let pin: OutputPin<Controller>
 
     /// The GPIO number (line offset).
     public var number: Int { pin.number }
@@ -120,7 +120,7 @@ public struct SwitchablePin<Controller: GPIOController>: ~Copyable, @unchecked S
 ///
 /// Sendable: as ``OutputPin``.
 public struct OpenDrainPin<Controller: GPIOController>: ~Copyable, @unchecked Sendable {
-    @usableFromInline var pin: OutputPin<Controller>
+    @usableFromInline let pin: OutputPin<Controller>
 
     /// The GPIO number (line offset).
     public var number: Int { pin.number }
