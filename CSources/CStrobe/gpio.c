@@ -133,19 +133,38 @@ static int rp1_set_function(strobe_gpio *gpio, unsigned pin, int function) {
     return 0;
 }
 
+/* BCM: one read-modify-write of `pin`'s 3-bit GPFSELn field, under the lock (ten pins share
+ * the register, [BCM2835] 6.1 table 6-2). */
+static void bcm_write_fsel(strobe_gpio *gpio, unsigned pin, uint32_t code) {
+    volatile uint32_t *r = reg(gpio, strobe_bcm_fsel_offset(pin));
+    unsigned shift = strobe_bcm_fsel_shift(pin);
+    pthread_mutex_lock(&gpio->lock);
+    strobe_w32(r, (strobe_r32(r) & ~(7u << shift)) | (code << shift));
+    pthread_mutex_unlock(&gpio->lock);
+}
+
 int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function) {
     int rc = check_pin(gpio, pin);
     if (rc) return rc;
     if (gpio->layout == STROBE_LAYOUT_RP1) return rp1_set_function(gpio, pin, function);
     int code = strobe_bcm_fsel_code(function);
     if (code < 0) return code;
-    volatile uint32_t *r = reg(gpio, strobe_bcm_fsel_offset(pin));
-    unsigned shift = strobe_bcm_fsel_shift(pin);
-    pthread_mutex_lock(&gpio->lock);
-    uint32_t v = strobe_r32(r);
-    v = (v & ~(7u << shift)) | ((uint32_t)code << shift);
-    strobe_w32(r, v);
-    pthread_mutex_unlock(&gpio->lock);
+    bcm_write_fsel(gpio, pin, (uint32_t)code);
+    return 0;
+}
+
+int strobe_gpio_set_direction(strobe_gpio *gpio, unsigned pin, int output) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    if (gpio->layout == STROBE_LAYOUT_RP1) {
+        /* FUNCSEL stays SYS_RIO and the pad stays enabled: the output enable alone decides
+         * ([RP1] 3.3 SYS_RIO OE; 2.4 SET/CLR aliases make it one store that touches no other
+         * pin, so no lock). */
+        uint32_t alias = output ? STROBE_RP1_ALIAS_SET : STROBE_RP1_ALIAS_CLR;
+        strobe_w32(reg(gpio, STROBE_RP1_SYS_RIO0 + alias + STROBE_RP1_RIO_OE), 1u << pin);
+        return 0;
+    }
+    bcm_write_fsel(gpio, pin, output ? STROBE_BCM_FSEL_OUTPUT : STROBE_BCM_FSEL_INPUT);
     return 0;
 }
 

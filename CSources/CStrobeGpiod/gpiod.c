@@ -127,15 +127,19 @@ unsigned strobe_gpiod_chip_num_lines(const strobe_gpiod_chip *chip) {
     return chip->num_lines;
 }
 
+int strobe_gpiod_line_info_get(strobe_gpiod_chip *chip, unsigned offset, strobe_gpiod_line_info *info) {
+    if (!chip || !info || offset >= chip->num_lines) return -EINVAL;
+    memset(info, 0, sizeof *info);
+    info->offset = offset;
+    return strobe_gpiod_lib_line_info(chip, offset, info);
+}
+
 int strobe_gpiod_line_in_use(strobe_gpiod_chip *chip, unsigned offset, char *consumer, size_t consumer_len) {
-    if (!chip) return -EINVAL;
-    if (offset >= chip->num_lines) return -EINVAL;
-    bool used = false;
-    char name[64] = "";
-    int r = strobe_gpiod_lib_line_info(chip, offset, &used, name, sizeof name);
+    strobe_gpiod_line_info info;
+    int r = strobe_gpiod_line_info_get(chip, offset, &info);
     if (r < 0) return r;
-    if (consumer && consumer_len) snprintf(consumer, consumer_len, "%s", used ? name : "");
-    return used ? 1 : 0;
+    if (consumer && consumer_len) snprintf(consumer, consumer_len, "%s", info.used ? info.consumer : "");
+    return info.used ? 1 : 0;
 }
 
 /* Settings both generations can express, and that make sense together. */

@@ -54,8 +54,8 @@ static inline int strobe_gpiod_neg_errno(void) {
 /* Open the chip at `path` and fill every field of `out`. */
 int strobe_gpiod_lib_open(const char *path, strobe_gpiod_chip *out);
 void strobe_gpiod_lib_close(strobe_gpiod_chip *chip);
-/* Fresh line info: whether anyone holds the line, and the consumer's name. */
-int strobe_gpiod_lib_line_info(strobe_gpiod_chip *chip, unsigned offset, bool *used, char *consumer, size_t len);
+/* Fresh line info of `offset` (checked) into every field of `info`. */
+int strobe_gpiod_lib_line_info(strobe_gpiod_chip *chip, unsigned offset, strobe_gpiod_line_info *info);
 /* Request l->count lines at l->offsets with l->settings (already checked), starting at
  * `values` (0/1 each, request order). */
 int strobe_gpiod_lib_request(strobe_gpiod_chip *chip, strobe_gpiod_lines *l, const int *values);

@@ -40,16 +40,27 @@ void strobe_gpiod_lib_close(strobe_gpiod_chip *chip) {
     chip->chip = NULL;
 }
 
-int strobe_gpiod_lib_line_info(strobe_gpiod_chip *chip, unsigned offset, bool *used, char *consumer, size_t len) {
+int strobe_gpiod_lib_line_info(strobe_gpiod_chip *chip, unsigned offset, strobe_gpiod_line_info *info) {
     struct gpiod_line *line = gpiod_chip_get_line(chip->chip, offset);
     if (!line) return strobe_gpiod_neg_errno();
     /* libgpiod caches line info per chip; re-read it so the answer is about now. */
     if (gpiod_line_update(line) < 0) return strobe_gpiod_neg_errno();
     /* The uAPI's "kernel" flag, which the kernel sets for every requested line: drivers,
      * hogs, sysfs exports and user-space requests alike. */
-    *used = gpiod_line_is_used(line);
-    const char *name = gpiod_line_consumer(line);
-    snprintf(consumer, len, "%s", name ? name : "");
+    info->used = gpiod_line_is_used(line);
+    info->direction = gpiod_line_direction(line) == GPIOD_LINE_DIRECTION_OUTPUT ? STROBE_GPIOD_OUTPUT : STROBE_GPIOD_INPUT;
+    info->drive = gpiod_line_is_open_drain(line) ? STROBE_GPIOD_DRIVE_OPEN_DRAIN
+                : gpiod_line_is_open_source(line) ? STROBE_GPIOD_DRIVE_OPEN_SOURCE : STROBE_GPIOD_DRIVE_PUSH_PULL;
+    switch (gpiod_line_bias(line)) {
+    case GPIOD_LINE_BIAS_DISABLE: info->bias = STROBE_GPIOD_BIAS_DISABLE; break;
+    case GPIOD_LINE_BIAS_PULL_UP: info->bias = STROBE_GPIOD_BIAS_PULL_UP; break;
+    case GPIOD_LINE_BIAS_PULL_DOWN: info->bias = STROBE_GPIOD_BIAS_PULL_DOWN; break;
+    default: info->bias = STROBE_GPIOD_BIAS_AS_IS; break;
+    }
+    info->active_low = gpiod_line_active_state(line) == GPIOD_LINE_ACTIVE_STATE_LOW;
+    const char *name = gpiod_line_name(line), *consumer = gpiod_line_consumer(line);
+    snprintf(info->name, sizeof info->name, "%s", name ? name : "");
+    snprintf(info->consumer, sizeof info->consumer, "%s", consumer ? consumer : "");
     return 0;
 }
 

@@ -49,14 +49,28 @@ void strobe_gpiod_lib_close(strobe_gpiod_chip *chip) {
     chip->chip = NULL;
 }
 
-int strobe_gpiod_lib_line_info(strobe_gpiod_chip *chip, unsigned offset, bool *used, char *consumer, size_t len) {
+int strobe_gpiod_lib_line_info(strobe_gpiod_chip *chip, unsigned offset, strobe_gpiod_line_info *info) {
     /* A fresh GPIO_V2_GET_LINEINFO_IOCTL each time: 2.x caches nothing. */
-    struct gpiod_line_info *info = gpiod_chip_get_line_info(chip->chip, offset);
-    if (!info) return strobe_gpiod_neg_errno();
-    *used = gpiod_line_info_is_used(info);
-    const char *name = gpiod_line_info_get_consumer(info);
-    snprintf(consumer, len, "%s", name ? name : "");
-    gpiod_line_info_free(info);
+    struct gpiod_line_info *li = gpiod_chip_get_line_info(chip->chip, offset);
+    if (!li) return strobe_gpiod_neg_errno();
+    info->used = gpiod_line_info_is_used(li);
+    info->direction = gpiod_line_info_get_direction(li) == GPIOD_LINE_DIRECTION_OUTPUT ? STROBE_GPIOD_OUTPUT : STROBE_GPIOD_INPUT;
+    switch (gpiod_line_info_get_drive(li)) {
+    case GPIOD_LINE_DRIVE_OPEN_DRAIN: info->drive = STROBE_GPIOD_DRIVE_OPEN_DRAIN; break;
+    case GPIOD_LINE_DRIVE_OPEN_SOURCE: info->drive = STROBE_GPIOD_DRIVE_OPEN_SOURCE; break;
+    default: info->drive = STROBE_GPIOD_DRIVE_PUSH_PULL; break;
+    }
+    switch (gpiod_line_info_get_bias(li)) {
+    case GPIOD_LINE_BIAS_DISABLED: info->bias = STROBE_GPIOD_BIAS_DISABLE; break;
+    case GPIOD_LINE_BIAS_PULL_UP: info->bias = STROBE_GPIOD_BIAS_PULL_UP; break;
+    case GPIOD_LINE_BIAS_PULL_DOWN: info->bias = STROBE_GPIOD_BIAS_PULL_DOWN; break;
+    default: info->bias = STROBE_GPIOD_BIAS_AS_IS; break; /* unknown: the kernel sets no flag */
+    }
+    info->active_low = gpiod_line_info_is_active_low(li);
+    const char *name = gpiod_line_info_get_name(li), *consumer = gpiod_line_info_get_consumer(li);
+    snprintf(info->name, sizeof info->name, "%s", name ? name : "");
+    snprintf(info->consumer, sizeof info->consumer, "%s", consumer ? consumer : "");
+    gpiod_line_info_free(li);
     return 0;
 }
 

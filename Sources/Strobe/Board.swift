@@ -123,7 +123,7 @@ public final class Board: GPIOController, @unchecked Sendable {
     /// the pin never glitches; then sets `pull`. Remembers the function and pull to restore.
     public func claimLine(_ pin: Int, initial: Level?, pull: Pull?) throws(StrobeError) -> Claimed<RegisterLine> {
         let port = try claimPort(pin, initial: initial, pull: pull, token: nil)
-        return Claimed(line: RegisterLine(port: port.0), token: port.1)
+        return Claimed(line: RegisterLine(port: port.0, gpio: gpio, pin: UInt32(pin)), token: port.1)
     }
 
     private func claimPort(_ pin: Int, initial: Level?, pull: Pull?, token: UInt64?) throws(StrobeError) -> (strobe_port, UInt64) {

@@ -37,6 +37,21 @@ public protocol GPIOController: AnyObject, Sendable {
     static func toggle(_ line: Line)
     /// The line's level.
     static func read(_ line: Line) -> Bool
+
+    /// Claims `pin` as an open-drain output, released: an input (or a driver's open-drain
+    /// output at 1) whose `pull` (nil: leave it) makes it read high while nothing pulls it low.
+    /// Where the backend has an output latch (registers) it is preset low here, once, so that
+    /// driving low is only a direction change.
+    func claimOpenDrainLine(_ pin: Int, pull: Pull?) throws(StrobeError) -> Claimed<Line>
+    /// Makes a held line an input, keeping its pull (see ``SwitchablePin/makeInput()``).
+    static func makeInput(_ line: Line) throws(StrobeError)
+    /// Makes a held line a push-pull output driving `level` (see ``SwitchablePin/makeOutput(_:)``).
+    static func makeOutput(_ line: Line, level: Level) throws(StrobeError)
+    /// Pulls a line claimed by ``claimOpenDrainLine(_:pull:)`` low (see ``OpenDrainPin/driveLow()``).
+    static func openDrainLow(_ line: Line) throws(StrobeError)
+    /// Lets go of a line claimed by ``claimOpenDrainLine(_:pull:)``: the pull-up, or another
+    /// device pulling low, decides its level (see ``OpenDrainPin/release()``).
+    static func openDrainRelease(_ line: Line) throws(StrobeError)
 }
 
 /// A line handed out by ``GPIOController/claimLine(_:initial:pull:)``, with its claim token.

@@ -111,21 +111,25 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     /// Requests the line as an output with `initial` (one ioctl that sets direction and value
     /// together) or as an input, with `pull` as the kernel's bias flag.
     public func claimLine(_ pin: Int, initial: Level?, pull: Pull?) throws(StrobeError) -> Claimed<GpiodLine> {
+        var settings = strobe_gpiod_settings()
+        settings.direction = Int32((initial == nil ? STROBE_GPIOD_INPUT : STROBE_GPIOD_OUTPUT).rawValue)
+        settings.bias = bias(pull)
+        return try claimRequest(pin, settings: settings, value: initial ?? .low)
+    }
+
+    /// Requests `pin` alone with `settings` (an output starting at `value`) and records the claim.
+    func claimRequest(_ pin: Int, settings: strobe_gpiod_settings, value: Level) throws(StrobeError) -> Claimed<GpiodLine> {
         try validate(pin)
         var request: OpaquePointer?
         let token = try claims.claim(pin) { () throws(StrobeError) -> LineRequest in
             var offset = UInt32(pin)
-            let rc: Int32
-            if let initial {
-                var value: Int32 = initial.isHigh ? 1 : 0
-                rc = strobe_gpiod_request_output(chip, &offset, &value, 1, bias(pull), &request)
-            } else {
-                rc = strobe_gpiod_request_input(chip, &offset, 1, bias(pull), &request)
-            }
+            var v: Int32 = value.isHigh ? 1 : 0
+            var s = settings
+            let rc = strobe_gpiod_request(chip, &offset, &v, 1, &s, &request)
             guard rc == 0, let request else { throw busy(pin, rc) }
             return LineRequest(lines: request)
         }
-        return Claimed(line: GpiodLine(request: request!), token: token)
+        return Claimed(line: GpiodLine(request: request!, offset: UInt32(pin), bias: settings.bias), token: token)
     }
 
     /// Releases the request. The line goes back to the kernel, whose GPIO driver decides what
@@ -210,19 +214,13 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     public func edgeSource(pin: Int, edge: Edge, pull: Pull?, kernelDebounce: Duration) throws(StrobeError) -> any EdgeSource {
         try validate(pin)
         let micros = try Self.debounceMicroseconds(kernelDebounce)
-        var request: OpaquePointer?
-        let token = try claims.claim(pin) { () throws(StrobeError) -> LineRequest in
-            var settings = strobe_gpiod_settings()
-            settings.direction = Int32(STROBE_GPIOD_INPUT.rawValue)
-            settings.bias = bias(pull)
-            settings.edge = edge.cValue
-            settings.debounce_us = micros
-            var offset = UInt32(pin)
-            let rc = strobe_gpiod_request(chip, &offset, nil, 1, &settings, &request)
-            guard rc == 0, let request else { throw busy(pin, rc) }
-            return LineRequest(lines: request)
-        }
-        return GpiodEdgeSource(chip: self, pin: pin, token: token, request: request!)
+        var settings = strobe_gpiod_settings()
+        settings.direction = Int32(STROBE_GPIOD_INPUT.rawValue)
+        settings.bias = bias(pull)
+        settings.edge = edge.cValue
+        settings.debounce_us = micros
+        let claimed = try claimRequest(pin, settings: settings, value: .low)
+        return GpiodEdgeSource(chip: self, pin: pin, token: claimed.token, request: claimed.line.request)
     }
 
     /// Watches `pin` for edges debounced by the kernel (see
@@ -249,12 +247,19 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     }
 }
 
-/// The libgpiod backend's line: one request of one line.
+/// The libgpiod backend's line: one request of one line, with its offset and the bias it was
+/// requested with (kept when ``GpiodChip/makeInput(_:)`` reconfigures it).
 public struct GpiodLine: @unchecked Sendable {
     // Sendable: the kernel serializes ioctls on the request's file descriptor.
     @usableFromInline let request: OpaquePointer
+    @usableFromInline let offset: UInt32
+    @usableFromInline let bias: Int32
 
-    init(request: OpaquePointer) { self.request = request }
+    init(request: OpaquePointer, offset: UInt32, bias: Int32) {
+        self.request = request
+        self.offset = offset
+        self.bias = bias
+    }
 
     /// The C core's request handle (`strobe_gpiod_lines *`), for C loops that measure against
     /// the Swift path (`strobe bench`); not part of the stable API.

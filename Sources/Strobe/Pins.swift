@@ -144,14 +144,22 @@ public struct OutputGroup: ~Copyable, @unchecked Sendable {
     public consuming func keep() { claim.keepsState = true }
 }
 
-/// The register backend's line: the registers and mask that drive one pin.
+/// The register backend's line: the registers and mask that drive one pin, and the board's
+/// register handle and pin number for direction changes (``Board/makeInput(_:)``).
 public struct RegisterLine: @unchecked Sendable {
-    // Sendable: the pointers address the board's mapping, which the claim keeps alive, and every
-    // access through them is a single load or store.
+    // Sendable: the pointers address the board's mapping and its `strobe_gpio` handle, which
+    // the claim keeps alive; every hot-path access through them is a single load or store, and
+    // the handle serializes its read-modify-writes with its own lock.
     @usableFromInline let port: strobe_port
+    @usableFromInline let gpio: OpaquePointer
+    @usableFromInline let pin: UInt32
 
     @usableFromInline
-    init(port: strobe_port) { self.port = port }
+    init(port: strobe_port, gpio: OpaquePointer, pin: UInt32) {
+        self.port = port
+        self.gpio = gpio
+        self.pin = pin
+    }
 }
 
 extension OutputPin where Controller == Board {

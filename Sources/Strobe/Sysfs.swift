@@ -67,12 +67,19 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
         guard pin >= 0, pin < pinCount else { throw .invalidLine(pin, chip: "\(chipName) (\(label))", count: pinCount) }
     }
 
+    /// sysfs has no pull resistors: only `nil` or `.none` can be honoured.
+    func refusePull(_ pull: Pull?, pin: Int, hint: String = "") throws(StrobeError) {
+        if let pull, pull != .none {
+            throw .unsupported("sysfs cannot set pull resistors (GPIO \(pin) pull \(pull)); \(hint)use the register or libgpiod backend")
+        }
+    }
+
     var timeoutMs: Int32 {
         Int32(clamping: exportTimeout.clampedNanoseconds / 1_000_000)
     }
 
     /// Exports `pin` and opens its value file, undoing the export if a later step fails.
-    private func export(_ pin: Int, direction: String?, edge: Edge?, readOnly: Bool) throws(StrobeError) -> Exported {
+    func export(_ pin: Int, direction: String?, edge: Edge?, readOnly: Bool) throws(StrobeError) -> Exported {
         let number = Int32(base + pin)
         let path = "\(root)/class/gpio/gpio\(number)"
         var rc = strobe_sysfs_export(root, number, timeoutMs)
@@ -100,16 +107,14 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
     /// - Throws: ``StrobeError/unsupported(_:)`` for a pull other than none: sysfs has none.
     public func claimLine(_ pin: Int, initial: Level?, pull: Pull?) throws(StrobeError) -> Claimed<SysfsLine> {
         try validate(pin)
-        if let pull, pull != .none {
-            throw .unsupported("sysfs cannot set pull resistors (GPIO \(pin) pull \(pull)); use the register or libgpiod backend")
-        }
+        try refusePull(pull, pin: pin)
         var fd: Int32 = -1
         let token = try claims.claim(pin) { () throws(StrobeError) -> Exported in
             let e = try export(pin, direction: initial.map { $0.isHigh ? "high" : "low" } ?? "in", edge: nil, readOnly: false)
             fd = e.fd
             return e
         }
-        return Claimed(line: SysfsLine(fd: fd), token: token)
+        return Claimed(line: SysfsLine(fd: fd, root: root, number: Int32(base + pin)), token: token)
     }
 
     /// Closes the value file and, unless `keepState`, unexports the line.
@@ -142,9 +147,7 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
     /// poll returned (sysfs gives none).
     public func edgeSource(pin: Int, edge: Edge, pull: Pull?) throws(StrobeError) -> any EdgeSource {
         try validate(pin)
-        if let pull, pull != .none {
-            throw .unsupported("sysfs cannot set pull resistors (GPIO \(pin) pull \(pull)); use the register or libgpiod backend")
-        }
+        try refusePull(pull, pin: pin)
         var fd: Int32 = -1
         let token = try claims.claim(pin) { () throws(StrobeError) -> Exported in
             let e = try export(pin, direction: "in", edge: edge, readOnly: true)
@@ -155,11 +158,19 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
     }
 }
 
-/// The sysfs backend's line: the open value file.
+/// The sysfs backend's line: the open value file, and where its direction file is
+/// (``SysfsGPIO/makeInput(_:)``).
 public struct SysfsLine: Sendable {
     @usableFromInline let fd: Int32
+    /// The sysfs root and the global GPIO number, for `gpioN/direction`.
+    let root: String
+    let number: Int32
 
-    init(fd: Int32) { self.fd = fd }
+    init(fd: Int32, root: String, number: Int32) {
+        self.fd = fd
+        self.root = root
+        self.number = number
+    }
 
     /// The file descriptor of `gpioN/value`, for C loops that measure against the Swift path
     /// (`strobe bench`); not part of the stable API.

@@ -1,5 +1,9 @@
 import ArgumentParser
+import CStrobe
 import Strobe
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Read a pin's level (and show its function and pull).")
@@ -26,15 +30,34 @@ struct Get: ParsableCommand {
     }
 }
 
+/// How `strobe set` drives its pin.
+enum DriveChoice: String, ExpressibleByArgument, CaseIterable {
+    case pushPull = "push-pull", openDrain = "open-drain"
+}
+
 struct Set: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Make a pin an output and drive it (it stays so after strobe exits).")
+    static let configuration = CommandConfiguration(
+        abstract: "Make a pin an output and drive it (it stays so after strobe exits).",
+        discussion: """
+            With --drive open-drain the pin is an open-drain output: 0 pulls it low, 1 lets go             and the pull (--pull, default up) makes it read high — registers switch the             direction with the latch at 0, libgpiod requests the kernel's open-drain flag, sysfs             writes low/in to the direction file (no pulls there: --pull none). With --hold,             strobe holds the pin that long and then gives it back, restoring what it was.
+            """
+    )
     @OptionGroup var target: TargetOptions
     @Argument(help: "GPIO number.") var pin: Int
     @Argument(help: "Level: 1/0, high/low, on/off.") var level: Level
+    @Option(help: ArgumentHelp("push-pull, or open-drain (1 releases the line to its pull).", valueName: "push-pull|open-drain"))
+    var drive: DriveChoice = .pushPull
+    @Option(help: "open-drain: the pull that makes a released line read high (up, down or none; default up, sysfs none).")
+    var pull: Pull?
+    @Option(help: "Hold the pin this long (e.g. 2s), then give it back restored.") var hold: DurationArgument?
+
+    func validate() throws {
+        if pull != nil, drive != .openDrain { throw ValidationError("--pull goes with --drive open-drain") }
+    }
 
     func run() throws {
-        if target.backend != .registers {
-            try target.withController { controller in try print(drive(controller)) }
+        if target.backend != .registers || drive == .openDrain || hold != nil {
+            try target.withController { controller in if let text = try apply(controller) { print(text) } }
             return
         }
         try target.withBoard { board in
@@ -43,12 +66,36 @@ struct Set: ParsableCommand {
         }
     }
 
-    func drive<C: GPIOController>(_ controller: C) throws -> String {
+    func apply<C: GPIOController>(_ controller: C) throws -> String? {
+        if drive == .openDrain {
+            let line = try controller.openDrain(pin, pull: pull ?? (target.backend == .sysfs ? nil : .up))
+            try line.write(level)
+            let what = level.isHigh ? "released" : "driven low"
+            if try holdThenRestore(line.read(), "open-drain output, \(what), \(controller.backendDescription)") { return nil }
+            let now = line.read()
+            line.keep()
+            return "GPIO\(pin) = \(now) (open-drain output, \(what), \(controller.backendDescription)\(keepNote))"
+        }
         let out = try controller.output(pin, initial: level)
+        if try holdThenRestore(out.read(), "output, \(controller.backendDescription)") { return nil }
         let now = out.read()
         out.keep()
-        let note = target.backend == .libgpiod ? "; libgpiod gives the line back to the kernel when strobe exits, which may reset it" : ""
-        return "GPIO\(pin) = \(now) (output, \(controller.backendDescription)\(note))"
+        return "GPIO\(pin) = \(now) (output, \(controller.backendDescription)\(keepNote))"
+    }
+
+    var keepNote: String {
+        target.backend == .libgpiod ? "; libgpiod gives the line back to the kernel when strobe exits, which may reset it" : ""
+    }
+
+    /// With --hold: prints the state at once (flushed, so a script sees it while the pin is
+    /// held), sleeps, and says the pin is given back — the caller drops it right after.
+    func holdThenRestore(_ now: Level, _ what: String) throws -> Bool {
+        guard let hold else { return false }
+        print("GPIO\(pin) = \(now) (\(what)); holding for \(hold.duration)")
+        fflush(nil) // every stream: a script reads this while the pin is held
+        strobe_sleep_ns(hold.nanoseconds)
+        print("GPIO\(pin): given back")
+        return true
     }
 }
 

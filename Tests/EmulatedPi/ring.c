@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 /* Update when a check is added or removed; the harness compares it with what ran. */
-#define RING_PLAN 56
+#define RING_PLAN 62
 
 /* Pins, each used by one group of checks so that one failure doesn't cascade. */
 enum {
@@ -51,6 +51,10 @@ enum {
     PIN_EV_REG = 24,      /* Strobe's own GPREN/GPFEN/GPEDS */
     PIN_OWN_GPIOD = 12,   /* held through libgpiod */
     PIN_OWN_SYSFS = 4,    /* held through sysfs */
+    PIN_SW_REG = 7,       /* register backend, switchable (direction changes while held) */
+    PIN_SW_GPIOD = 8,     /* libgpiod, a held request reconfigured */
+    PIN_OD_GPIOD = 9,     /* libgpiod, open drain */
+    PIN_OD_REG = 10,      /* register backend, open drain */
 };
 #define HOG_DT_PATH "/proc/device-tree/soc/gpio@7e200000/strobe-ring-hog"
 #define HOG_NAME "strobe-ring-hog"
@@ -733,6 +737,107 @@ static void ownership(void) {
           "%d kernel-held, %d refused, hog %s; %s", kernel_held, refused, hog_seen ? "seen" : "not seen", bad);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Switchable and open-drain pins: direction changes of a held pin                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* libgpiod: reconfigure the held request `l` (1 line) to `direction` with `drive`. */
+static int g_reconfigure(strobe_gpiod_lines *l, int direction, int drive, int value) {
+    strobe_gpiod_settings s = {.direction = direction, .drive = drive};
+    return l ? strobe_gpiod_reconfigure(l, &s, &value) : -ENODEV;
+}
+static int g_info(unsigned pin, strobe_gpiod_line_info *info) {
+    memset(info, 0, sizeof *info);
+    return chip ? strobe_gpiod_line_info_get(chip, pin, info) : -ENODEV;
+}
+
+/* QEMU's model makes GPLEV the output latch on every pin, inputs too, and has no pulls: what
+ * these checks can see of a released open-drain line is its GPFSEL field (000), not a pull-up
+ * making it read 1. The virtual bench and gpio-sim show that part. */
+static void switchable(void) {
+    /* Registers: strobe_gpio_set_direction is one GPFSELn read-modify-write; nothing else in
+     * the word may change. */
+    unsigned p = PIN_SW_REG;
+    uint32_t fsel_off = strobe_bcm_fsel_offset(p), field = 7u << strobe_bcm_fsel_shift(p);
+    int rc = strobe_gpio_set_function(gpio, p, STROBE_FN_INPUT);
+    drive(p, 1);
+    uint32_t before = rd(fsel_off);
+    int r1 = strobe_gpio_set_direction(gpio, p, 1);
+    uint32_t as_out = rd(fsel_off);
+    unsigned f_out = fsel(p);
+    int l_out = lev(p);
+    int r0 = strobe_gpio_set_direction(gpio, p, 0);
+    uint32_t as_in = rd(fsel_off);
+    check(rc == 0 && r1 == 0 && r0 == 0 && f_out == 1 && fsel(p) == 0 && l_out == 1
+              && ((before ^ as_out) & ~field) == 0 && ((as_out ^ as_in) & ~field) == 0,
+          "register: set_direction output/input writes 001/000 into GPFSEL0 bits 23:21 (GPIO7), the rest of the word untouched, GPLEV0 1 as output",
+          "rc %s/%s/%s, field %u then %u, level %d, GPFSEL0 0x%08x → 0x%08x → 0x%08x",
+          err(rc), err(r1), err(r0), f_out, fsel(p), l_out, before, as_out, as_in);
+
+    /* Registers, open drain: the latch preset low once, then direction only. */
+    p = PIN_OD_REG;
+    rc = strobe_gpio_set_function(gpio, p, STROBE_FN_INPUT);
+    drive(p, 0);
+    r1 = strobe_gpio_set_direction(gpio, p, 1);
+    unsigned f_low = fsel(p);
+    int l_low = lev(p);
+    r0 = strobe_gpio_set_direction(gpio, p, 0);
+    check(rc == 0 && r1 == 0 && r0 == 0 && f_low == 1 && l_low == 0 && fsel(p) == 0,
+          "register: open drain on GPIO10 — latch preset low, drive low = GPFSEL1 001 with GPLEV0 0, release = GPFSEL 000",
+          "rc %s/%s/%s, field %u (level %d) then %u", err(rc), err(r1), err(r0), f_low, l_low, fsel(p));
+
+    /* libgpiod: a held request reconfigured (GPIOHANDLE_SET_CONFIG_IOCTL in uAPI v1). */
+    p = PIN_SW_GPIOD;
+    strobe_gpiod_lines *l = NULL;
+    drive(p, 0);
+    rc = g_out(p, 1, &l);
+    unsigned f1 = fsel(p);
+    int lv1 = lev(p);
+    int ri = g_reconfigure(l, STROBE_GPIOD_INPUT, STROBE_GPIOD_DRIVE_PUSH_PULL, 0);
+    unsigned f_in = fsel(p);
+    strobe_gpiod_line_info info;
+    int ii = g_info(p, &info);
+    check(rc == 0 && f1 == 1 && lv1 == 1 && ri == 0 && f_in == 0 && ii == 0 && info.used
+              && strcmp(info.consumer, STROBE_GPIOD_CONSUMER) == 0 && info.direction == STROBE_GPIOD_INPUT,
+          "libgpiod: a held output (GPFSEL0 001, GPLEV0 1) reconfigured to input → GPFSEL 000, still held by \"strobe\", line info says input (GPIO8)",
+          "request %s (field %u, level %d), reconfigure %s, field %u, info %s used %d consumer \"%s\" direction %d",
+          err(rc), f1, lv1, err(ri), f_in, err(ii), info.used, info.consumer, info.direction);
+
+    int ro0 = g_reconfigure(l, STROBE_GPIOD_OUTPUT, STROBE_GPIOD_DRIVE_PUSH_PULL, 0);
+    unsigned fo0 = fsel(p);
+    int lo0 = lev(p);
+    int ro1 = g_reconfigure(l, STROBE_GPIOD_OUTPUT, STROBE_GPIOD_DRIVE_PUSH_PULL, 1);
+    int lo1 = lev(p);
+    ii = g_info(p, &info);
+    check(ro0 == 0 && ro1 == 0 && fo0 == 1 && lo0 == 0 && lo1 == 1 && ii == 0 && info.direction == STROBE_GPIOD_OUTPUT,
+          "libgpiod: the held input reconfigured to output 0, then 1 → GPFSEL 001 and GPLEV0 0, 1; line info says output",
+          "reconfigure %s/%s, field %u, level %d then %d, info %s direction %d", err(ro0), err(ro1), fo0, lo0, lo1, err(ii), info.direction);
+    if (l) g_release(&l);
+
+    /* libgpiod, open drain: pinctrl-bcm2835 has no open-drain pads, so gpiolib emulates it —
+     * 1 makes the line an input, 0 an output driving low — and still calls it an output. */
+    p = PIN_OD_GPIOD;
+    drive(p, 1);
+    strobe_gpiod_settings od = {.direction = STROBE_GPIOD_OUTPUT, .drive = STROBE_GPIOD_DRIVE_OPEN_DRAIN};
+    int one = 1;
+    rc = chip ? strobe_gpiod_request(chip, &p, &one, 1, &od, &l) : -ENODEV;
+    unsigned f_rel = fsel(p);
+    ii = g_info(p, &info);
+    check(rc == 0 && f_rel == 0 && ii == 0 && info.direction == STROBE_GPIOD_OUTPUT && info.drive == STROBE_GPIOD_DRIVE_OPEN_DRAIN,
+          "libgpiod: an open-drain request at 1 (released) is an input in GPFSEL0 (000), and line info says output, open-drain (GPIO9)",
+          "request %s, field %u, info %s direction %d drive %d", err(rc), f_rel, err(ii), info.direction, info.drive);
+
+    int s0 = g_set(l, 0);
+    unsigned f_drv = fsel(p);
+    int l_drv = lev(p);
+    int s1 = g_set(l, 1);
+    unsigned f_back = fsel(p);
+    check(s0 == 0 && s1 == 0 && f_drv == 1 && l_drv == 0 && f_back == 0,
+          "libgpiod: open-drain set 0 → GPFSEL 001 with GPLEV0 0 (driven low); set 1 → GPFSEL 000 (released)",
+          "set %s/%s, field %u (level %d) then %u", err(s0), err(s1), f_drv, l_drv, f_back);
+    if (l) g_release(&l);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("ring: plan %d\n", RING_PLAN);
@@ -744,6 +849,7 @@ int main(void) {
     pulls();
     events();
     ownership();
+    switchable();
     if (chip) strobe_gpiod_chip_close(chip);
     strobe_gpio_free(gpio);
     strobe_unmap(&mapping);

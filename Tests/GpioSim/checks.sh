@@ -132,6 +132,51 @@ got=$(lib get 7 -q 2>&1)
 check "libgpiod: strobe get 7 reads 0 after pull-down on sim_gpio7" "got '$got'" test "$got" = 0
 
 # ---------------------------------------------------------------------------------------------
+# libgpiod: an open-drain line, as the kernel reports it to another process while strobe holds
+# it (gpio-sim has no open-drain hardware: gpiolib emulates it, making the line an input for 1)
+# ---------------------------------------------------------------------------------------------
+# hold_open_drain LEVEL PULL-ARGS...: strobe set 3 LEVEL --drive open-drain --hold 8s in the
+# background; waits until it holds line 3 (od_pid is its process).
+hold_open_drain() {
+    level=$1
+    shift
+    timeout 60 "$STROBE" set 3 "$level" --drive open-drain "$@" --hold 8s --backend libgpiod --chip "$CHIP" >"$tmp/od" 2>&1 &
+    od_pid=$!
+    wait_for 20 held 3 strobe
+}
+pull 3 up
+if hold_open_drain 0; then
+    lib lines 3 >"$tmp/info" 2>&1
+    check "open drain (libgpiod): while strobe holds line 3 driven low, another strobe's line info says \"strobe\", output, open-drain" \
+        "got: $(tr '\n' '|' <"$tmp/info")" grep -q '^  line 3: unnamed "strobe" output open-drain' "$tmp/info"
+    check "open drain (libgpiod): driven low, gpio-sim's value for line 3 is 0 despite its pull-up" "value $(value 3)" test "$(value 3)" = 0
+else
+    bad "open drain (libgpiod): strobe set 3 0 --drive open-drain --hold holds line 3" "not held within 20 s: $(cat "$tmp/od")"
+fi
+wait "$od_pid"
+rc=$?
+check "open drain (libgpiod): strobe set --drive open-drain --hold exits 0 and gives line 3 back (value back to the pull, 1)" \
+    "status $rc, value $(value 3): $(tr '\n' '|' <"$tmp/od")" \
+    sh -c "[ $rc -eq 0 ] && grep -q '^GPIO3 = 0 (open-drain output, driven low, libgpiod' '$tmp/od' && ! grep -q 'gpio-$((BASE + 3)) ' /sys/kernel/debug/gpio && [ \"\$(cat '$LINES/sim_gpio3/value')\" = 1 ]"
+# Released with strobe's pull-up while gpio-sim's own pull says down: the 1 is the bias flag's.
+pull 3 down
+if hold_open_drain 1 --pull up; then
+    lib lines 3 >"$tmp/info" 2>&1
+    check "open drain (libgpiod): released with --pull up, line info says output, open-drain, pull-up" \
+        "got: $(tr '\n' '|' <"$tmp/info")" grep -q '^  line 3: unnamed "strobe" output open-drain pull-up' "$tmp/info"
+    check "open drain (libgpiod): released, gpio-sim's value for line 3 follows the pull-up (1)" "value $(value 3)" test "$(value 3)" = 1
+    lib get 3 >"$tmp/out" 2>&1
+    check "open drain (libgpiod): the held line is refused to another process, naming \"strobe\"" "$(tr '\n' '|' <"$tmp/out")" \
+        grep -q 'busy.*"strobe"' "$tmp/out"
+else
+    bad "open drain (libgpiod): strobe set 3 1 --drive open-drain --pull up --hold holds line 3" "not held within 20 s: $(cat "$tmp/od")"
+fi
+wait "$od_pid"
+lib lines 3 >"$tmp/info" 2>&1
+check "open drain (libgpiod): once strobe exits, line 3 is unused and push-pull again" "got: $(tr '\n' '|' <"$tmp/info")" \
+    grep -Eq '^  line 3: unnamed unused (input|output) push-pull$' "$tmp/info"
+
+# ---------------------------------------------------------------------------------------------
 # sysfs: the backend picks the chip itself (no Raspberry Pi controller here: the one with most
 # lines, gpio-sim's)
 # ---------------------------------------------------------------------------------------------

@@ -73,6 +73,19 @@ unsigned strobe_layout_alt_count(strobe_layout layout);
  * off, output disabled).
  */
 int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function);
+/**
+ * Switch `pin`, already a GPIO (input or output), between input (`output` 0) and output (1)
+ * and nothing else: the cheap direction change of a switchable or open-drain pin that is held.
+ * The output latch, the pull and (RP1) FUNCSEL, CTRL overrides and pad are left alone, so an
+ * output drives the last level written to GPSETn/GPCLRn or RIO OUT.
+ *
+ * BCM2835/6/7, BCM2711: one read-modify-write of the pin's GPFSELn field (000 or 001,
+ * [BCM2835] 6.1 table 6-2) under the handle's lock. RP1: one store of the pin's bit to the
+ * SYS_RIO0 OE SET alias (output) or CLR alias (input) ([RP1] 2.4, 3.3 SYS_RIO), no lock.
+ * -EINVAL: pin out of range. The caller must have selected the GPIO function first
+ * (strobe_gpio_set_function with STROBE_FN_INPUT or STROBE_FN_OUTPUT).
+ */
+int strobe_gpio_set_direction(strobe_gpio *gpio, unsigned pin, int output);
 /** Read back the function of `pin` into `*function` (RP1: see strobe_rp1_function_from_regs). */
 int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function);
 /** Set the pull of `pin` (BCM2835: the GPPUD/GPPUDCLK sequence with its waits). */

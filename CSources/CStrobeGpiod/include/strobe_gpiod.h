@@ -88,6 +88,26 @@ unsigned strobe_gpiod_chip_num_lines(const strobe_gpiod_chip *chip);
 /** Whether line `offset` is in use by anyone (kernel or user space), and by which consumer. */
 int strobe_gpiod_line_in_use(strobe_gpiod_chip *chip, unsigned offset, char *consumer, size_t consumer_len);
 
+/** What the kernel says about one line (GPIO_GET_LINEINFO_IOCTL / GPIO_V2_GET_LINEINFO_IOCTL). */
+typedef struct strobe_gpiod_line_info {
+    unsigned offset;
+    int used;        /**< 1 when the kernel or a process holds the line */
+    int direction;   /**< strobe_gpiod_direction */
+    int drive;       /**< strobe_gpiod_drive */
+    int bias;        /**< strobe_gpiod_bias; STROBE_GPIOD_BIAS_AS_IS: the kernel reports none (unknown) */
+    int active_low;  /**< 1 when the line's value is inverted */
+    char name[32];     /**< the line's name from the device tree, "" when unnamed */
+    char consumer[32]; /**< who holds it, "" when free or unnamed */
+} strobe_gpiod_line_info;
+
+/**
+ * Fresh line info for `offset` of `chip`, as `gpioinfo` prints it: one ioctl, never a cached
+ * copy. libgpiod 1.6: gpiod_line_update, then gpiod_line_direction, gpiod_line_is_open_drain /
+ * _open_source, gpiod_line_bias; 2.x: gpiod_chip_get_line_info, then
+ * gpiod_line_info_get_direction, _get_drive, _get_bias. -EINVAL: no such line.
+ */
+int strobe_gpiod_line_info_get(strobe_gpiod_chip *chip, unsigned offset, strobe_gpiod_line_info *info);
+
 /**
  * Request `count` lines (each once, at most STROBE_GPIOD_MAX_LINES) with `settings`, outputs
  * starting at `values` (NULL: all low): one ioctl for all. -EINVAL: a repeated offset, or
