@@ -5,6 +5,7 @@ import CStrobeGpiod
 import Foundation
 import Testing
 @testable import Strobe
+@testable import StrobeSimulator
 
 /// The GPIO function the registers select for `pin`: BCM's 3-bit GPFSELn field, or RP1's
 /// FUNCSEL (5 = SYS_RIO) with its SYS_RIO0 OE bit.
@@ -199,7 +200,7 @@ struct SwitchablePinTests {
             seen.append(line.read())
             return seen
         }
-        let controller = try Board.open(backend: .virtual(.rp1))
+        let controller: any GPIOController = try Board.virtual(.rp1)
         #expect(try pulse(controller) == [.high, .low, .high])
     }
 
