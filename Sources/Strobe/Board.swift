@@ -158,10 +158,10 @@ public final class Board: GPIOController, @unchecked Sendable {
 
     /// One store of the pin's mask to GPSETn / RIO OUT SET.
     @inlinable @inline(__always)
-    public static func set(_ line: RegisterLine) { strobe_port_set(line.port) }
+    public static func set(_ line: RegisterLine) { strobe_w32(line.setRegister, line.mask) }
     /// One store of the pin's mask to GPCLRn / RIO OUT CLR.
     @inlinable @inline(__always)
-    public static func clear(_ line: RegisterLine) { strobe_port_clear(line.port) }
+    public static func clear(_ line: RegisterLine) { strobe_w32(line.clearRegister, line.mask) }
     /// RP1: one store to RIO OUT XOR; BCM: a GPLEVn load and a store.
     @inlinable @inline(__always)
     public static func toggle(_ line: RegisterLine) { strobe_port_toggle(line.port) }

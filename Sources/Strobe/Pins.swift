@@ -153,12 +153,37 @@ public struct RegisterLine: @unchecked Sendable {
     @usableFromInline let port: strobe_port
     @usableFromInline let gpio: OpaquePointer
     @usableFromInline let pin: UInt32
+    // What set() and clear() read, chosen so that both read the same two fields: the set
+    // register's address, and one word holding the pin's bit number (low byte) and the XOR of
+    // the set and clear registers' addresses (the rest). In a loop that sets on some passes and
+    // clears on others, the compiler can then load both once, before the loop, and keep the
+    // clear register's address in a register — as C does with a by-value strobe_port — instead
+    // of reloading it before every clear (a load on only some passes can't be hoisted when the
+    // compiler can't prove the pin's memory readable). XOR, not an offset: an added offset is
+    // folded into each store's address and changes how the loop unrolls. An XOR of two user
+    // addresses fits in 56 bits.
+    @usableFromInline let setRegister: UnsafeMutablePointer<UInt32>
+    @usableFromInline let bitAndClearXor: UInt64
 
     @usableFromInline
     init(port: strobe_port, gpio: OpaquePointer, pin: UInt32) {
         self.port = port
         self.gpio = gpio
         self.pin = pin
+        setRegister = UnsafeMutablePointer(mutating: port.set)
+        let xor = UInt(bitPattern: UnsafeMutablePointer(mutating: port.set)) ^ UInt(bitPattern: UnsafeMutablePointer(mutating: port.clr))
+        // strobe_port_make gives each pin exactly one bit of its bank's registers.
+        bitAndClearXor = UInt64(port.mask.trailingZeroBitCount & 31) | UInt64(xor) << 8
+    }
+
+    /// The pin's bit in its bank's set, clear and level registers.
+    @inlinable @inline(__always)
+    var mask: UInt32 { 1 &<< UInt32(truncatingIfNeeded: bitAndClearXor & 31) }
+
+    /// GPCLRn / RIO OUT CLR alias.
+    @inlinable @inline(__always)
+    var clearRegister: UnsafeMutablePointer<UInt32> {
+        UnsafeMutablePointer(bitPattern: UInt(bitPattern: setRegister) ^ UInt(truncatingIfNeeded: bitAndClearXor >> 8)).unsafelyUnwrapped
     }
 }
 

@@ -147,3 +147,18 @@ struct BoardTests {
         #expect(board.claimedPins.isEmpty, "dropping a handle after releaseAll is harmless")
     }
 }
+
+@Suite("The register line's hot-path encoding")
+struct RegisterLineEncodingTests {
+    @Test("set and clear registers and the mask, as set() and clear() compute them, are the C core's, for every pin of every layout", arguments: Layout.allCases)
+    func encoding(layout: Layout) throws {
+        let board = try Board.ram(layout)
+        for pin in 0..<layout.pinCount {
+            let out = try board.output(pin)
+            let line = out.line
+            #expect(line.setRegister == UnsafeMutablePointer(mutating: line.port.set), "GPIO\(pin) set")
+            #expect(line.clearRegister == UnsafeMutablePointer(mutating: line.port.clr), "GPIO\(pin) clear")
+            #expect(line.mask == line.port.mask, "GPIO\(pin) mask")
+        }
+    }
+}
