@@ -79,6 +79,7 @@ let package = Package(
                 "StrobeSimulator",
                 "CStrobeGpiod",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6), .define("Libgpiod")]
         ),

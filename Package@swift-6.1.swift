@@ -85,6 +85,7 @@ let package = Package(
                 "StrobeSimulator",
                 .target(name: "CStrobeGpiod", condition: .when(traits: ["Libgpiod"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -11,6 +11,7 @@
 #include "trap_decode.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_PINS 64
@@ -612,59 +615,143 @@ struct state_header {
     uint8_t pull[MAX_PINS];
 };
 
+/* Write all of `len` bytes, retrying short writes and EINTR. */
+static int write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -errno;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Read exactly `len` bytes; -EINVAL when the file ends first (a torn or foreign file). */
+static int read_all(int fd, void *buf, size_t len) {
+    char *p = buf;
+    while (len) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -errno;
+        if (n == 0) return -EINVAL;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Open `path` for reading without following a link: -ELOOP for a link, -EINVAL for anything
+ * but a regular file. */
+static int open_state(const char *path) {
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return errno == ELOOP ? -ELOOP : -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -EINVAL;
+    }
+    return fd;
+}
+
+int strobe_vbench_check_state_file(const char *path) {
+    int fd = open_state(path);
+    if (fd == -ENOENT) return 0;
+    if (fd < 0) return fd;
+    struct state_header h;
+    int rc = read_all(fd, &h, sizeof h);
+    close(fd);
+    if (rc < 0) return rc;
+    return memcmp(h.magic, STATE_MAGIC, 8) == 0 ? 0 : -EINVAL;
+}
+
+int strobe_vbench_lock_state(const char *path) {
+    char lock[4096];
+    int n = snprintf(lock, sizeof lock, "%s.lock", path);
+    if (n < 0 || (size_t)n >= sizeof lock) return -ENAMETOOLONG;
+    int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    if (fd < 0) return errno == ELOOP ? -ELOOP : -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -EINVAL;
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR) continue;
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+void strobe_vbench_unlock_state(int fd) {
+    if (fd >= 0) close(fd); /* closing the descriptor drops the flock */
+}
+
 int strobe_vbench_save(strobe_vbench *b, const char *path) {
+    /* Replace only a state file's regular file or nothing: never a link or a device. */
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (S_ISLNK(st.st_mode)) return -ELOOP;
+        if (!S_ISREG(st.st_mode)) return -EINVAL;
+    } else if (errno != ENOENT) {
+        return -errno;
+    }
     char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int n = snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
     if (n < 0 || (size_t)n >= sizeof tmp) return -ENAMETOOLONG;
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return -errno;
-    pthread_mutex_lock(&b->lock);
+    int fd = mkstemp(tmp); /* O_CREAT | O_EXCL, mode 0600: a name nobody could have planted */
+    if (fd < 0) return -errno;
     struct state_header h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, STATE_MAGIC, 8);
     h.version = STATE_VERSION;
+    pthread_mutex_lock(&b->lock);
     h.layout = (uint32_t)b->layout;
     h.size = (uint32_t)b->size;
     h.npins = b->npins;
     h.latch = b->latch; h.driven = b->driven; h.drive_level = b->drive_level; h.level = b->level;
     h.eds = b->eds; h.now_ns = b->now_ns; h.store_cost_ns = b->store_cost_ns;
     memcpy(h.pull, b->pull, sizeof h.pull);
-    size_t ok = fwrite(&h, sizeof h, 1, f) + fwrite(b->rw, b->size, 1, f);
+    int rc = write_all(fd, &h, sizeof h);
+    if (rc == 0) rc = write_all(fd, b->rw, b->size);
     pthread_mutex_unlock(&b->lock);
-    int rc = ok == 2 ? 0 : -EIO;
-    if (fclose(f) != 0 && rc == 0) rc = -errno;
+    if (rc == 0 && fsync(fd) != 0) rc = -errno;
+    if (close(fd) != 0 && rc == 0) rc = -errno;
     if (rc == 0 && rename(tmp, path) != 0) rc = -errno;
     if (rc != 0) unlink(tmp);
     return rc;
 }
 
 int strobe_vbench_load(strobe_vbench *b, const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -errno;
+    int fd = open_state(path);
+    if (fd < 0) return fd;
     struct state_header h;
-    int rc = 0;
-    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, STATE_MAGIC, 8) != 0 || h.version != STATE_VERSION)
+    int rc = read_all(fd, &h, sizeof h);
+    if (rc == 0 && (memcmp(h.magic, STATE_MAGIC, 8) != 0 || h.version != STATE_VERSION))
         rc = -EINVAL;
-    else if (h.layout != (uint32_t)b->layout || h.size != b->size || h.npins != b->npins)
+    else if (rc == 0 && (h.layout != (uint32_t)b->layout || h.size != b->size || h.npins != b->npins))
         rc = -EXDEV; /* a state file of another layout */
-    pthread_mutex_lock(&b->lock);
+    uint32_t *block = NULL;
     if (rc == 0) {
-        uint32_t *block = malloc(b->size);
-        if (!block) rc = -ENOMEM;
-        else if (fread(block, b->size, 1, f) != 1) rc = -EINVAL;
-        else {
-            memcpy(b->rw, block, b->size);
-            b->latch = h.latch; b->driven = h.driven; b->drive_level = h.drive_level; b->level = h.level;
-            b->eds = h.eds; b->now_ns = h.now_ns; b->store_cost_ns = h.store_cost_ns;
-            memcpy(b->pull, h.pull, sizeof b->pull);
-            b->nevents = 0;
-            b->generation++;
-            b->initial_level = b->level;
-            b->start_ns = b->now_ns;
-        }
-        free(block);
+        block = malloc(b->size);
+        rc = block ? read_all(fd, block, b->size) : -ENOMEM;
     }
-    pthread_mutex_unlock(&b->lock);
-    fclose(f);
+    close(fd);
+    if (rc == 0) {
+        pthread_mutex_lock(&b->lock);
+        memcpy(b->rw, block, b->size);
+        b->latch = h.latch; b->driven = h.driven; b->drive_level = h.drive_level; b->level = h.level;
+        b->eds = h.eds; b->now_ns = h.now_ns; b->store_cost_ns = h.store_cost_ns;
+        memcpy(b->pull, h.pull, sizeof b->pull);
+        b->nevents = 0;
+        b->generation++;
+        b->initial_level = b->level;
+        b->start_ns = b->now_ns;
+        pthread_mutex_unlock(&b->lock);
+    }
+    free(block);
     return rc;
 }

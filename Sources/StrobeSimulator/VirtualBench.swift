@@ -154,23 +154,67 @@ public final class VirtualBench: RegisterSimulation, @unchecked Sendable {
 extension VirtualBench {
     /// Saves the registers and the model (not the recorded changes) to `path`, so another
     /// process can carry on with the same bench. The `strobe` CLI does this between commands.
+    /// Atomic (an exclusively created temporary file, fsync, rename): a crash leaves the old
+    /// state or the new one. A symbolic link or a non-regular file at `path` is refused.
     public func saveState(to path: String) throws(StrobeError) {
         let rc = strobe_vbench_save(handle, path)
-        try StrobeError.check(rc, "saving the virtual bench to", path)
+        switch Errno(cReturn: rc) {
+        case _ where rc == 0: return
+        case .tooManySymbolicLinkLevels:
+            throw .invalidArgument("\(path) is a symbolic link; Strobe reads and writes its state files only directly: remove it, or use another state file")
+        case .invalidArgument:
+            throw .invalidArgument("\(path) is not a regular file, so it is not replaced; use another state file")
+        default:
+            try StrobeError.check(rc, "saving the virtual bench to", path)
+        }
     }
 
     /// Loads a state saved by ``saveState(to:)``. A missing file is not an error: the bench
-    /// stays in its reset state.
+    /// stays in its reset state. A symbolic link is not followed, and anything but a state
+    /// file of this layout is refused, saying how to recover.
     public func loadState(from path: String) throws(StrobeError) {
         let rc = strobe_vbench_load(handle, path)
         switch Errno(cReturn: rc) {
         case _ where rc == 0, .noSuchFileOrDirectory: return
+        case .tooManySymbolicLinkLevels:
+            throw .invalidArgument("\(path) is a symbolic link; Strobe reads and writes its state files only directly: remove it, or use another state file")
         case .invalidArgument:
-            throw .invalidArgument("\(path) is not a Strobe virtual bench state file; delete it, or start from the reset state")
+            throw .invalidArgument("\(path) is not a Strobe virtual bench state file (damaged or foreign): delete it to start from the reset state, or use another state file")
         case .improperLink:
             throw .invalidArgument("\(path) holds a virtual bench of another layout; start from the reset state, or use another state file")
         case let errno:
             throw .system(operation: "loading the virtual bench from", path: path, errno: errno)
         }
+    }
+
+    /// Checks that saving to `path` would replace nothing but a Strobe state file (or create
+    /// one): before starting from the reset state over whatever `path` holds.
+    /// - Throws: ``StrobeError/invalidArgument(_:)`` for a symbolic link or any other file.
+    public static func checkReplaceable(_ path: String) throws(StrobeError) {
+        let rc = strobe_vbench_check_state_file(path)
+        switch Errno(cReturn: rc) {
+        case _ where rc == 0: return
+        case .tooManySymbolicLinkLevels:
+            throw .invalidArgument("\(path) is a symbolic link; Strobe reads and writes its state files only directly: remove it, or use another state file")
+        case .invalidArgument:
+            throw .invalidArgument("\(path) is not a Strobe virtual bench state file, so it is not replaced; use another state file")
+        case let errno:
+            throw .system(operation: "checking", path: path, errno: errno)
+        }
+    }
+
+    /// Runs `body` holding the lock of the state at `path` (an exclusive `flock` on
+    /// `path`.lock, waited for), so that commands sharing a state file load, change and save
+    /// it one at a time and lose no update.
+    public static func withStateLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let fd = strobe_vbench_lock_state(path)
+        if fd < 0 {
+            if Errno(cReturn: fd) == .tooManySymbolicLinkLevels {
+                throw StrobeError.invalidArgument("\(path).lock is a symbolic link; Strobe makes its lock files itself: remove it")
+            }
+            throw StrobeError.system(operation: "locking", path: path + ".lock", errno: Errno(cReturn: fd))
+        }
+        defer { strobe_vbench_unlock_state(fd) }
+        return try body()
     }
 }

@@ -34,7 +34,7 @@ struct Blink: ParsableCommand {
             return
         }
         try target.withBoard { board in
-            let statePath = target.statePath
+            let statePath = try target.statePath()
             let bench = board.bench
             board.restoreOnTermination(beforeExit: {
                 if let bench, let statePath { try? bench.saveState(to: statePath) }

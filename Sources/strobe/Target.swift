@@ -1,4 +1,5 @@
 import ArgumentParser
+import SystemPackage
 import Strobe
 import StrobeSimulator
 #if canImport(Glibc)
@@ -26,7 +27,7 @@ struct TargetOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Run on the virtual bench with this layout instead of hardware.", valueName: "bcm2835|bcm2711|rp1"))
     var virtual: Layout?
 
-    @Option(name: .long, help: ArgumentHelp("The virtual bench's state file, so successive commands see one bench (default: $XDG_RUNTIME_DIR or /tmp, strobe-virtual-LAYOUT.state).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The virtual bench's state file, so successive commands see one bench (default: strobe-virtual-LAYOUT.state in $XDG_RUNTIME_DIR, or in /tmp/strobe-UID, a directory only you can enter).", valueName: "path"))
     var virtualState: String?
 
     @Flag(name: .long, help: "Start the virtual bench from its reset state (discard the state file).")
@@ -63,21 +64,39 @@ struct TargetOptions: ParsableArguments {
         }
     }
 
-    var statePath: String? {
+    /// The virtual bench's state file: --virtual-state, else strobe-virtual-LAYOUT.state in
+    /// $XDG_RUNTIME_DIR (per user, made by the login manager), else in /tmp/strobe-UID, a
+    /// directory of our own that only this user may enter (made mode 0700, and refused when it
+    /// is anything else — a planted link, someone else's, open to others).
+    func statePath() throws -> String? {
         guard let virtual else { return nil }
         if let virtualState { return virtualState }
-        let dir = ProcessEnv.get("XDG_RUNTIME_DIR") ?? "/tmp"
-        return "\(dir)/strobe-virtual-\(virtual).state"
+        let name = "strobe-virtual-\(virtual).state"
+        if let runtime = ProcessEnv.get("XDG_RUNTIME_DIR") { return "\(runtime)/\(name)" }
+        let dir = "/tmp/strobe-\(getuid())"
+        if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+            throw StrobeError.system(operation: "making", path: dir, errno: Errno(rawValue: errno))
+        }
+        var st = stat()
+        guard lstat(dir, &st) == 0 else { throw StrobeError.system(operation: "checking", path: dir, errno: Errno(rawValue: errno)) }
+        guard (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == getuid(), st.st_mode & 0o077 == 0 else {
+            throw ValidationError("\(dir) is not a directory of yours that only you can enter (a link, someone else's, or open to others): remove it, or pass --virtual-state PATH")
+        }
+        return "\(dir)/\(name)"
     }
 
-    /// Opens the board; `body` runs with it, and the virtual bench's state is saved after.
+    /// Opens the board; `body` runs with it, and the virtual bench's state is saved after —
+    /// all under the state file's lock, so commands sharing it lose no update.
     func withBoard<T>(_ body: (Board) throws -> T) throws -> T {
         if let virtual {
             let board = try Board.virtual(virtual)
-            if let path = statePath, !fresh { try board.bench?.loadState(from: path) }
-            let result = try body(board)
-            if let path = statePath { try board.bench?.saveState(to: path) }
-            return result
+            guard let path = try statePath(), let bench = board.bench else { return try body(board) }
+            return try VirtualBench.withStateLock(path) {
+                if fresh { try VirtualBench.checkReplaceable(path) } else { try bench.loadState(from: path) }
+                let result = try body(board)
+                try bench.saveState(to: path)
+                return result
+            }
         }
         return try body(try Board.detect(root: root, useDevMem: devmem, deviceRoot: deviceRoot))
     }

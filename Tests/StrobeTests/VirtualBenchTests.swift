@@ -218,7 +218,7 @@ struct VirtualBenchTests {
             try other.bench!.loadState(from: path)
         }
         try "garbage".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: StrobeError.invalidArgument("\(path) is not a Strobe virtual bench state file; delete it, or start from the reset state")) {
+        #expect(throws: StrobeError.invalidArgument("\(path) is not a Strobe virtual bench state file (damaged or foreign): delete it to start from the reset state, or use another state file")) {
             try again.bench!.loadState(from: path)
         }
     }

@@ -117,15 +117,35 @@ void strobe_vbench_clear_events(strobe_vbench *bench);
 int strobe_vbench_write_vcd(strobe_vbench *bench, const char *path, uint64_t pins);
 
 /**
- * Save the bench (registers and model, not the recorded changes) to `path`, atomically.
- * Returns 0 or a negative errno.
+ * Save the bench (registers and model, not the recorded changes) to `path`, atomically: the
+ * state goes to a new file made exclusively (mkstemp, mode 0600) in `path`'s directory, is
+ * fsync'ed, then renamed over `path` — so a crash leaves the old state or the new one, never a
+ * torn file, and nothing is ever written through a link planted at a temporary name. `path`
+ * itself, when it exists, must be a regular file (a symbolic link or a device is refused with
+ * -ELOOP / -EINVAL rather than replaced). Returns 0 or a negative errno.
  */
 int strobe_vbench_save(strobe_vbench *bench, const char *path);
 /**
- * Load a state saved by strobe_vbench_save. -ENOENT: no file; -EINVAL: not a state file;
- * -EXDEV: a state file of another layout.
+ * Load a state saved by strobe_vbench_save. -ENOENT: no file; -ELOOP: `path` is a symbolic
+ * link (not followed); -EINVAL: not a regular file, or not a state file (a torn or foreign
+ * file); -EXDEV: a state file of another layout.
  */
 int strobe_vbench_load(strobe_vbench *bench, const char *path);
+/**
+ * Whether `path` may be replaced by a state file: 0 when there is nothing there or a Strobe
+ * state file of any layout; -ELOOP for a symbolic link, -EINVAL for anything else (another
+ * kind of file, or a regular file that is not a state file).
+ */
+int strobe_vbench_check_state_file(const char *path);
+/**
+ * Lock `path`'s state for one read-modify-write: an exclusive flock on `path`.lock (created
+ * mode 0600, never through a symbolic link), waited for. Returns the lock's file descriptor
+ * (>= 0; pass it to strobe_vbench_unlock_state) or a negative errno (-ELOOP: the lock's name is
+ * a symbolic link).
+ */
+int strobe_vbench_lock_state(const char *path);
+/** Release a lock taken by strobe_vbench_lock_state. */
+void strobe_vbench_unlock_state(int fd);
 
 #ifdef __cplusplus
 }

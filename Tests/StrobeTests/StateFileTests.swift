@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import Strobe
+@testable import StrobeSimulator
+
+/// The virtual bench's state file as the CLI uses it between commands: locked for each
+/// command's read-modify-write, written atomically through a temporary file nobody could have
+/// planted, never through a symbolic link, never over a file that isn't one.
+@Suite("Virtual bench state files")
+struct StateFileTests {
+    @Test("20 concurrent `strobe set` on distinct pins of one state file lose no update")
+    func concurrentSets() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let state = dir.path + "/bench.state"
+        let pins = Array(2...21)
+        let results = try await withThrowingTaskGroup(of: (Int, CLIResult).self) { group in
+            for pin in pins {
+                group.addTask { (pin, try runStrobe(["set", "\(pin)", "1", "--virtual", "bcm2711", "--virtual-state", state])) }
+            }
+            var all: [(Int, CLIResult)] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        for (pin, r) in results { #expect(r.status == 0, "set \(pin): \(r.stderr)") }
+        for pin in pins {
+            let r = try runStrobe(["get", "\(pin)", "-q", "--virtual", "bcm2711", "--virtual-state", state])
+            #expect(r.stdout == "1\n", "GPIO\(pin) after the concurrent sets: \(r.stdout)\(r.stderr)")
+        }
+        // Nothing left behind but the state and its lock.
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(left == ["bench.state", "bench.state.lock"])
+    }
+
+    @Test("a symbolic link planted at the state file, or at its lock, is refused and its target untouched")
+    func plantedLinks() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let victim = dir.path + "/victim"
+        try "precious\n".write(toFile: victim, atomically: false, encoding: .utf8)
+        let state = dir.path + "/bench.state"
+        try FileManager.default.createSymbolicLink(atPath: state, withDestinationPath: victim)
+        var r = try runStrobe(["set", "17", "1", "--virtual", "bcm2711", "--virtual-state", state])
+        #expect(r.status != 0 && r.stderr.contains("is a symbolic link"), "\(r.stderr)")
+        r = try runStrobe(["set", "17", "1", "--virtual", "bcm2711", "--fresh", "--virtual-state", state])
+        #expect(r.status != 0 && r.stderr.contains("is a symbolic link"), "--fresh: \(r.stderr)")
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: state) == victim)
+
+        let other = dir.path + "/other.state"
+        try FileManager.default.createSymbolicLink(atPath: other + ".lock", withDestinationPath: victim)
+        r = try runStrobe(["set", "17", "1", "--virtual", "bcm2711", "--virtual-state", other])
+        #expect(r.status != 0 && r.stderr.contains("other.state.lock is a symbolic link"), "\(r.stderr)")
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+    }
+
+    @Test("--fresh replaces a state file or nothing: another file is kept, and a damaged state says how to recover")
+    func freshAndDamaged() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let notes = dir.path + "/notes.txt"
+        try "not a bench\n".write(toFile: notes, atomically: false, encoding: .utf8)
+        var r = try runStrobe(["set", "17", "1", "--virtual", "bcm2711", "--fresh", "--virtual-state", notes])
+        #expect(r.status != 0 && r.stderr.contains("is not a Strobe virtual bench state file, so it is not replaced"), "\(r.stderr)")
+        #expect(try String(contentsOfFile: notes, encoding: .utf8) == "not a bench\n")
+
+        let state = dir.path + "/bench.state"
+        #expect(try runStrobe(["set", "17", "1", "--virtual", "bcm2711", "--virtual-state", state]).status == 0)
+        r = try runStrobe(["set", "18", "1", "--virtual", "bcm2711", "--fresh", "--virtual-state", state])
+        #expect(r.status == 0, "--fresh over a state file: \(r.stderr)")
+        #expect(try runStrobe(["get", "17", "-q", "--virtual", "bcm2711", "--virtual-state", state]).stdout == "0\n", "--fresh started from reset")
+
+        // A torn file (as a crash during a non-atomic save would leave): refused, with the way out.
+        FileManager.default.createFile(atPath: state, contents: Data())
+        r = try runStrobe(["get", "17", "--virtual", "bcm2711", "--virtual-state", state])
+        #expect(r.status != 0 && r.stderr.contains("damaged or foreign): delete it to start from the reset state"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("the default state directory without XDG_RUNTIME_DIR is the user's own, mode 0700")
+    func defaultDirectory() throws {
+        let r = try runStrobe(["set", "5", "1", "--virtual", "rp1"], env: ["XDG_RUNTIME_DIR": ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        let dir = "/tmp/strobe-\(getuid())"
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir)
+        #expect(attributes[.type] as? FileAttributeType == .typeDirectory)
+        #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0)
+        #expect(FileManager.default.fileExists(atPath: dir + "/strobe-virtual-rp1.state"))
+    }
+}
