@@ -49,10 +49,12 @@ struct Set: ParsableCommand {
     var drive: DriveChoice = .pushPull
     @Option(help: "open-drain: the pull that makes a released line read high (up, down or none; default up, sysfs none).")
     var pull: Pull?
-    @Option(help: "Hold the pin this long (e.g. 2s), then give it back restored.") var hold: DurationArgument?
+    @Option(help: "Hold the pin this long (e.g. 2s, at most 24 h), then give it back restored.") var hold: DurationArgument?
 
     func validate() throws {
         if pull != nil, drive != .openDrain { throw ValidationError("--pull goes with --drive open-drain") }
+        // A hold is a wait: one of years would be a hang, not a hold.
+        if let hold, hold.nanoseconds > 86_400 * 1_000_000_000 { throw ValidationError("--hold takes at most 24 h, not \(hold)") }
     }
 
     func run() throws {

@@ -283,3 +283,17 @@ struct SwitchablePinTests {
     }
     #endif
 }
+
+@Suite("strobe set --drive/--hold with hostile values")
+struct SetHoldArgumentTests {
+    @Test("NaN, inf, 1e300, negative, empty, and a hold of years: a short error and a non-zero exit, never a trap or a wait", arguments: [
+        "nan", "inf", "1e300", "-1", "", "abc", "100000s",
+    ])
+    func hostileHold(value: String) throws {
+        let r = try runStrobe(["set", "3", "0", "--drive", "open-drain", "--hold=\(value)", "--virtual", "bcm2711", "--fresh",
+                               "--virtual-state", "/tmp/strobe-hold-test-\(getpid()).state"])
+        #expect(r.status != 0 && r.status < 128, "status \(r.status) (a signal is a trap): \(r.stderr)")
+        #expect(r.stderr.hasPrefix("Error: "), "\(r.stderr)")
+        #expect(r.stdout.isEmpty, "nothing was held: \(r.stdout)")
+    }
+}
