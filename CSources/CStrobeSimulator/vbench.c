@@ -642,11 +642,11 @@ static int read_all(int fd, void *buf, size_t len) {
     return 0;
 }
 
-/* Open `path` for reading without following a link: -ELOOP for a link, -EINVAL for anything
- * but a regular file. */
-static int open_state(const char *path) {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return errno == ELOOP ? -ELOOP : -errno;
+/* Open `path` with `flags` (and O_NOFOLLOW): -ELOOP for a link, -EINVAL for anything but a
+ * regular file. */
+static int open_regular(const char *path, int flags, mode_t mode) {
+    int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
+    if (fd < 0) return -errno;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -654,6 +654,8 @@ static int open_state(const char *path) {
     }
     return fd;
 }
+
+static int open_state(const char *path) { return open_regular(path, O_RDONLY, 0); }
 
 int strobe_vbench_check_state_file(const char *path) {
     int fd = open_state(path);
@@ -670,13 +672,8 @@ int strobe_vbench_lock_state(const char *path) {
     char lock[4096];
     int n = snprintf(lock, sizeof lock, "%s.lock", path);
     if (n < 0 || (size_t)n >= sizeof lock) return -ENAMETOOLONG;
-    int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
-    if (fd < 0) return errno == ELOOP ? -ELOOP : -errno;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return -EINVAL;
-    }
+    int fd = open_regular(lock, O_RDWR | O_CREAT, 0600);
+    if (fd < 0) return fd;
     while (flock(fd, LOCK_EX) != 0) {
         if (errno == EINTR) continue;
         int e = errno;

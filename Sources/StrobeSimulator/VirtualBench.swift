@@ -161,7 +161,7 @@ extension VirtualBench {
         switch Errno(cReturn: rc) {
         case _ where rc == 0: return
         case .tooManySymbolicLinkLevels:
-            throw .invalidArgument("\(path) is a symbolic link; Strobe reads and writes its state files only directly: remove it, or use another state file")
+            throw Self.symbolicLink(path)
         case .invalidArgument:
             throw .invalidArgument("\(path) is not a regular file, so it is not replaced; use another state file")
         default:
@@ -177,7 +177,7 @@ extension VirtualBench {
         switch Errno(cReturn: rc) {
         case _ where rc == 0, .noSuchFileOrDirectory: return
         case .tooManySymbolicLinkLevels:
-            throw .invalidArgument("\(path) is a symbolic link; Strobe reads and writes its state files only directly: remove it, or use another state file")
+            throw Self.symbolicLink(path)
         case .invalidArgument:
             throw .invalidArgument("\(path) is not a Strobe virtual bench state file (damaged or foreign): delete it to start from the reset state, or use another state file")
         case .improperLink:
@@ -185,6 +185,11 @@ extension VirtualBench {
         case let errno:
             throw .system(operation: "loading the virtual bench from", path: path, errno: errno)
         }
+    }
+
+    /// The refusal of a state file's path that is a symbolic link (never followed).
+    static func symbolicLink(_ path: String) -> StrobeError {
+        .invalidArgument("\(path) is a symbolic link; Strobe reads and writes its state files only directly: remove it, or use another state file")
     }
 
     /// Checks that saving to `path` would replace nothing but a Strobe state file (or create
@@ -195,7 +200,7 @@ extension VirtualBench {
         switch Errno(cReturn: rc) {
         case _ where rc == 0: return
         case .tooManySymbolicLinkLevels:
-            throw .invalidArgument("\(path) is a symbolic link; Strobe reads and writes its state files only directly: remove it, or use another state file")
+            throw Self.symbolicLink(path)
         case .invalidArgument:
             throw .invalidArgument("\(path) is not a Strobe virtual bench state file, so it is not replaced; use another state file")
         case let errno:
