@@ -19,6 +19,7 @@ struct strobe_gpio {
     volatile uint32_t *block;
     pthread_mutex_t lock;
     strobe_clock clock; /* times the BCM2835 pull sequence; set under `lock` */
+    uint64_t reserved;  /* pins whose function, pull and edges we leave alone (atomic) */
 };
 
 strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block) {
@@ -43,6 +44,9 @@ void strobe_gpio_free(strobe_gpio *gpio) {
     pthread_mutex_destroy(&gpio->lock);
     free(gpio);
 }
+
+void strobe_gpio_set_reserved(strobe_gpio *gpio, uint64_t mask) { __atomic_store_n(&gpio->reserved, mask, __ATOMIC_RELEASE); }
+uint64_t strobe_gpio_reserved(const strobe_gpio *gpio) { return __atomic_load_n(&gpio->reserved, __ATOMIC_ACQUIRE); }
 
 strobe_layout strobe_gpio_layout(const strobe_gpio *gpio) { return gpio->layout; }
 volatile uint32_t *strobe_gpio_block(const strobe_gpio *gpio) { return gpio->block; }
@@ -96,6 +100,13 @@ static int check_pin(const strobe_gpio *gpio, unsigned pin) {
     return pin < strobe_layout_pin_count(gpio->layout) ? 0 : -EINVAL;
 }
 
+/* A pin we may change: in range and not reserved (given to a kernel driver). */
+static int check_change(const strobe_gpio *gpio, unsigned pin) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    return pin < 64 && (strobe_gpio_reserved(gpio) >> pin & 1u) ? -EBUSY : 0;
+}
+
 /* RP1: change FUNCSEL and the OUTOVER/OEOVER fields with one atomic XOR-alias write, so the
  * pad never passes through a third function the way a CLR-then-SET pair would. */
 static void rp1_write_ctrl(strobe_gpio *gpio, unsigned pin, uint32_t funcsel, uint32_t oeover) {
@@ -144,7 +155,7 @@ static void bcm_write_fsel(strobe_gpio *gpio, unsigned pin, uint32_t code) {
 }
 
 int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function) {
-    int rc = check_pin(gpio, pin);
+    int rc = check_change(gpio, pin);
     if (rc) return rc;
     if (gpio->layout == STROBE_LAYOUT_RP1) return rp1_set_function(gpio, pin, function);
     int code = strobe_bcm_fsel_code(function);
@@ -154,7 +165,7 @@ int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function) {
 }
 
 int strobe_gpio_set_direction(strobe_gpio *gpio, unsigned pin, int output) {
-    int rc = check_pin(gpio, pin);
+    int rc = check_change(gpio, pin);
     if (rc) return rc;
     if (gpio->layout == STROBE_LAYOUT_RP1) {
         /* FUNCSEL stays SYS_RIO and the pad stays enabled: the output enable alone decides
@@ -183,7 +194,7 @@ int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function) {
 }
 
 int strobe_gpio_set_pull(strobe_gpio *gpio, unsigned pin, int pull) {
-    int rc = check_pin(gpio, pin);
+    int rc = check_change(gpio, pin);
     if (rc) return rc;
     if (pull != STROBE_PULL_NONE && pull != STROBE_PULL_UP && pull != STROBE_PULL_DOWN) return -EINVAL;
     switch (gpio->layout) {
@@ -276,7 +287,7 @@ int strobe_gpio_port(strobe_gpio *gpio, unsigned pin, strobe_port *port) {
 }
 
 int strobe_gpio_enable_edges(strobe_gpio *gpio, unsigned pin, int edge) {
-    int rc = check_pin(gpio, pin);
+    int rc = check_change(gpio, pin);
     if (rc) return rc;
     if (gpio->layout == STROBE_LAYOUT_RP1) return -ENOTSUP;
     if (edge < STROBE_EDGE_NONE || edge > STROBE_EDGE_BOTH) return -EINVAL;

@@ -9,8 +9,12 @@
 #include <unistd.h>
 
 ssize_t strobe_read_file(const char *path, char *buf, size_t cap) {
+    return strobe_read_file_at(AT_FDCWD, path, 0, buf, cap);
+}
+
+ssize_t strobe_read_file_at(int dirfd, const char *path, int flags, char *buf, size_t cap) {
     int fd;
-    do fd = open(path, O_RDONLY | O_CLOEXEC);
+    do fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | flags);
     while (fd < 0 && errno == EINTR);
     if (fd < 0) return -errno;
     size_t got = 0;

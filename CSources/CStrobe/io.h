@@ -13,4 +13,8 @@
  */
 ssize_t strobe_read_file(const char *path, char *buf, size_t cap);
 
+/* The same for `path` relative to the directory `dirfd` (or AT_FDCWD), opened with `flags`
+ * added (e.g. O_NOFOLLOW). */
+ssize_t strobe_read_file_at(int dirfd, const char *path, int flags, char *buf, size_t cap);
+
 #endif /* STROBE_IO_H */

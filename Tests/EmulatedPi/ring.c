@@ -23,6 +23,7 @@
 #include "strobe.h"
 #include "strobe_gpiod.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -33,7 +34,7 @@
 #include <unistd.h>
 
 /* Update when a check is added or removed; the harness compares it with what ran. */
-#define RING_PLAN 62
+#define RING_PLAN 70
 
 /* Pins, each used by one group of checks so that one failure doesn't cascade. */
 enum {
@@ -55,6 +56,7 @@ enum {
     PIN_SW_GPIOD = 8,     /* libgpiod, a held request reconfigured */
     PIN_OD_GPIOD = 9,     /* libgpiod, open drain */
     PIN_OD_REG = 10,      /* register backend, open drain */
+    PIN_SD_FIRST = 48,    /* the SD card (sdhost, sdhost_gpio48 in the device tree): 48-53 */
 };
 #define HOG_DT_PATH "/proc/device-tree/soc/gpio@7e200000/strobe-ring-hog"
 #define HOG_NAME "strobe-ring-hog"
@@ -738,6 +740,115 @@ static void ownership(void) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Kernel-owned pins: the device tree's enabled devices and the line info, and the refusal    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The device-tree node behind the console UART: /proc/consoles names ttyAMA0, the PL011's
+ * tty (the amba-pl011 driver, "uart-pl011"); the device bound to that driver carries its node in
+ * its uevent ("OF_FULLNAME=/soc/serial@7e201000"). */
+static int console_node(char *name, size_t cap) {
+    char buf[1024];
+    int fd = open("/proc/consoles", O_RDONLY);
+    if (fd < 0) return -errno;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0 || strncmp(buf, "ttyAMA", 6) != 0) return -ENODEV;
+    const char *drv = "/sys/bus/amba/drivers/uart-pl011";
+    DIR *d = opendir(drv);
+    if (!d) return -errno;
+    struct dirent *e;
+    int rc = -ENOENT;
+    while ((e = readdir(d)) != NULL && rc != 0) {
+        if (!strchr(e->d_name, '.') || e->d_name[0] == '.') continue; /* devices are "3f201000.serial" */
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s/uevent", drv, e->d_name);
+        fd = open(path, O_RDONLY);
+        if (fd < 0) continue;
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0) continue;
+        buf[n] = '\0';
+        char *line = strstr(buf, "OF_FULLNAME=");
+        if (!line) continue;
+        line += strlen("OF_FULLNAME=");
+        line[strcspn(line, "\n")] = '\0';
+        const char *base = strrchr(line, '/');
+        snprintf(name, cap, "%.63s", base ? base + 1 : line);
+        rc = 0;
+    }
+    closedir(d);
+    return rc;
+}
+
+static int owned_by(const strobe_pin_owner *o, unsigned first, unsigned count, const char *owner, int source) {
+    for (unsigned p = first; p < first + count; p++)
+        if (o[p].source != source || strcmp(o[p].owner, owner) != 0) return 0;
+    return 1;
+}
+
+static void kernel_owners(void) {
+    strobe_pin_owner o[54];
+    int lines = -1;
+    int n = strobe_kernel_pin_owners("/", STROBE_LAYOUT_BCM2835, o, 54, &lines);
+    char list[1024] = "";
+    for (unsigned p = 0; p < 54 && n > 0; p++) {
+        if (!o[p].source) continue;
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%u %s (%s)", len ? "; " : "", p, o[p].owner, o[p].detail);
+    }
+    info("kernel-owned pins: %s", n > 0 ? list : "none");
+    check(n > 0 && lines == 1, "kernel pins: the device tree and gpiochip0's line info are read",
+          "returned %s, line info read %d", err(n), lines);
+
+    char console[96] = "";
+    int crc = console_node(console, sizeof console);
+    if (crc == 0) info("console UART ttyAMA0 is device-tree node %s", console);
+    check(n > 0 && crc == 0 && owned_by(o, 32, 2, console, STROBE_OWNER_DEVICE_TREE) && fsel(32) == 7 && fsel(33) == 7,
+          "kernel pins: the console UART's pins (GPIO32/33, ALT3 in GPFSEL3) belong to its device-tree node",
+          "ttyAMA0 node %s (%s); pin 32 \"%s\" (%s), 33 \"%s\"; GPFSEL %u %u", console, crc ? err(crc) : "ok", o[32].owner,
+          o[32].detail, o[33].owner, fsel(32), fsel(33));
+    check(n > 0 && owned_by(o, PIN_SD_FIRST, 6, "mmc@7e202000", STROBE_OWNER_DEVICE_TREE),
+          "kernel pins: the SD card's pins (GPIO48-53) belong to mmc@7e202000 (sdhost)", "pin 48 \"%s\" (%s), 53 \"%s\"",
+          o[48].owner, o[48].detail, o[53].owner);
+    int hog = dt_hog_pin();
+    check(n > 0 && hog >= 0 && owned_by(o, (unsigned)hog, 1, HOG_NAME, STROBE_OWNER_GPIO_LINE),
+          "kernel pins: the gpio-hog's line is owned through the line info (\"" HOG_NAME "\")", "hog GPIO%d: \"%s\" (%s)",
+          hog, hog >= 0 ? o[hog].owner : "", hog >= 0 ? o[hog].detail : "");
+    check(n > 0 && o[PIN_REG].source == STROBE_OWNER_NONE, "kernel pins: a header pin no driver has (GPIO17) is free",
+          "pin 17 \"%s\" (%s)", o[PIN_REG].owner, o[PIN_REG].detail);
+
+    /* The refusal: reserve every owned pin, as Board.detect does, and try to take them. */
+    uint64_t mask = 0;
+    for (unsigned p = 0; p < 54 && n > 0; p++)
+        if (o[p].source) mask |= 1ull << p;
+    strobe_gpio_set_reserved(gpio, mask);
+    unsigned f32 = fsel(32), f48 = fsel(PIN_SD_FIRST);
+    int r1 = strobe_gpio_set_function(gpio, 32, STROBE_FN_OUTPUT);
+    int r2 = strobe_gpio_set_pull(gpio, 33, STROBE_PULL_UP);
+    check(regs_real && r1 == -EBUSY && r2 == -EBUSY && fsel(32) == f32,
+          "kernel pins: changing the console UART's pins is refused with -EBUSY and GPFSEL3 keeps ALT3",
+          "set_function %s, set_pull %s, field %u -> %u", err(r1), err(r2), f32, fsel(32));
+    int r3 = strobe_gpio_set_function(gpio, PIN_SD_FIRST, STROBE_FN_OUTPUT);
+    int r4 = strobe_gpio_set_direction(gpio, PIN_SD_FIRST + 1, 1);
+    int r5 = strobe_gpio_enable_edges(gpio, PIN_SD_FIRST + 2, STROBE_EDGE_BOTH);
+    check(regs_real && r3 == -EBUSY && r4 == -EBUSY && r5 == -EBUSY && fsel(PIN_SD_FIRST) == f48,
+          "kernel pins: changing the SD card's pins (function, direction, edges) is refused with -EBUSY",
+          "set_function %s, set_direction %s, enable_edges %s, GPFSEL field %u -> %u", err(r3), err(r4), err(r5), f48,
+          fsel(PIN_SD_FIRST));
+    int r6 = strobe_gpio_set_function(gpio, PIN_REG, STROBE_FN_OUTPUT);
+    unsigned f17 = fsel(PIN_REG);
+    int r7 = strobe_gpio_set_function(gpio, PIN_REG, STROBE_FN_INPUT);
+    /* The override (--force, KernelPins.override): no reservation, and the same function written
+     * back to an SD pin goes through. */
+    strobe_gpio_set_reserved(gpio, 0);
+    int r8 = strobe_gpio_set_function(gpio, PIN_SD_FIRST, strobe_bcm_function_from_code(f48));
+    check(regs_real && r6 == 0 && f17 == 1 && r7 == 0 && r8 == 0 && fsel(PIN_SD_FIRST) == f48,
+          "kernel pins: a free pin still works while the owned ones are reserved, and lifting the reservation (--force) lets a change through",
+          "GPIO17 output %s (field %u), input %s; SD pin after the override %s (field %u)", err(r6), f17, err(r7), err(r8),
+          fsel(PIN_SD_FIRST));
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Switchable and open-drain pins: direction changes of a held pin                            */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -849,6 +960,7 @@ int main(void) {
     pulls();
     events();
     ownership();
+    kernel_owners();
     switchable();
     if (chip) strobe_gpiod_chip_close(chip);
     strobe_gpio_free(gpio);

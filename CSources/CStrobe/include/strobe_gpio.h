@@ -55,6 +55,16 @@ strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block);
 void strobe_gpio_set_clock(strobe_gpio *gpio, strobe_clock clock);
 /** Free the handle (not the block). */
 void strobe_gpio_free(strobe_gpio *gpio);
+/**
+ * Reserve the pins in `mask` (bit n = GPIO n): strobe_gpio_set_function, _set_direction,
+ * _set_pull and _enable_edges return -EBUSY for them, and nothing else changes (reads, and
+ * stores through a port made earlier, still work). Strobe reserves the pins the kernel has
+ * given to a driver (strobe_kernel_pin_owners in strobe_owners.h); 0, the default, reserves
+ * none. Safe to call while other threads use the handle.
+ */
+void strobe_gpio_set_reserved(strobe_gpio *gpio, uint64_t mask);
+/** The reserved pins (see strobe_gpio_set_reserved). */
+uint64_t strobe_gpio_reserved(const strobe_gpio *gpio);
 /** The layout the handle was made with. */
 strobe_layout strobe_gpio_layout(const strobe_gpio *gpio);
 /** The register block. */
@@ -65,7 +75,7 @@ unsigned strobe_layout_alt_count(strobe_layout layout);
 
 /**
  * Select `function` for `pin`. -EINVAL: pin out of range; -ENOTSUP: the layout has no such
- * function (ALT6 on BCM, NONE on BCM).
+ * function (ALT6 on BCM, NONE on BCM); -EBUSY: the pin is reserved (strobe_gpio_set_reserved).
  *
  * RP1, as the kernel's pinctrl-rp1.c and Raspberry Pi's pinctrl do: any function but NONE
  * enables the pad's input and clears its output-disable and sets CTRL's OUTOVER/OEOVER to
