@@ -42,6 +42,12 @@ public final class Board: GPIOController, @unchecked Sendable {
     public let access: Access
     /// The simulation behind the registers (the virtual bench), when it is one.
     public let simulation: (any RegisterSimulation)?
+    /// The pins the kernel has given to a driver, by GPIO number (found at detection; empty on
+    /// the virtual bench and on RAM). With ``KernelPinPolicy/refuse`` they can't be claimed,
+    /// nor their function, pull or edge detection changed.
+    public let kernelOwners: [Int: KernelPinOwner]
+    /// What this board does with ``kernelOwners``.
+    public let kernelPins: KernelPinPolicy
 
     @usableFromInline let gpio: OpaquePointer
     private let mapping: strobe_mapping?
@@ -54,7 +60,8 @@ public final class Board: GPIOController, @unchecked Sendable {
         var pullChanged: Bool
     }
 
-    private init(layout: Layout, info: BoardInfo?, access: Access, simulation: (any RegisterSimulation)?, block: UnsafeMutablePointer<UInt32>, mapping: strobe_mapping?) throws(StrobeError) {
+    private init(layout: Layout, info: BoardInfo?, access: Access, simulation: (any RegisterSimulation)?, block: UnsafeMutablePointer<UInt32>, mapping: strobe_mapping?,
+                 kernelOwners: [KernelPinOwner] = [], kernelPins: KernelPinPolicy = .refuse) throws(StrobeError) {
         guard let gpio = strobe_gpio_new(layout.cValue, block) else {
             throw .system(operation: "allocating", path: "strobe_gpio", errno: .noMemory)
         }
@@ -64,6 +71,11 @@ public final class Board: GPIOController, @unchecked Sendable {
         self.simulation = simulation
         self.gpio = gpio
         self.mapping = mapping
+        self.kernelOwners = Dictionary(kernelOwners.map { ($0.pin, $0) }, uniquingKeysWith: { first, _ in first })
+        self.kernelPins = kernelPins
+        if kernelPins == .refuse {
+            strobe_gpio_set_reserved(gpio, kernelOwners.reduce(UInt64(0)) { $1.pin < 64 ? $0 | 1 << UInt64($1.pin) : $0 })
+        }
     }
 
     deinit {
@@ -77,18 +89,23 @@ public final class Board: GPIOController, @unchecked Sendable {
     ///   - root: where `/proc` is found; tests point this at a fixture tree.
     ///   - useDevMem: map `/dev/mem` (root only) instead of `/dev/gpiomem`/`/dev/gpiomem0`.
     ///   - deviceRoot: a prefix for the device paths (tests); empty for the real `/dev`.
+    ///   - kernelPins: whether to refuse the pins the kernel has given to a driver (the
+    ///     default) or take them anyway; see ``kernelOwners``.
     /// - Throws: ``StrobeError/notRaspberryPi(detail:)`` off a Pi,
     ///   ``StrobeError/deviceMissing(path:)`` or ``StrobeError/permissionDenied(path:)`` when
     ///   the device can't be opened.
-    public static func detect(root: String = "/", useDevMem: Bool = false, deviceRoot: String = "") throws(StrobeError) -> Board {
+    public static func detect(root: String = "/", useDevMem: Bool = false, deviceRoot: String = "",
+                              kernelPins: KernelPinPolicy = .refuse) throws(StrobeError) -> Board {
         let info = try BoardInfo.detect(root: root)
+        let owners = try KernelPinOwner.scan(root: root, layout: info.layout)
         var c = info.cValue
         var m = strobe_mapping()
         let rc = strobe_map_board(&c, useDevMem ? 1 : 0, deviceRoot, &m)
         let path = deviceRoot + (useDevMem ? "/dev/mem" : info.gpiomemPath)
         guard rc == 0, let block = m.block else { throw StrobeError.mapping(path: path, rc: rc) }
         return try Board(layout: info.layout, info: info, access: useDevMem ? .devmem(path: path) : .gpiomem(path: path),
-                         simulation: nil, block: UnsafeMutablePointer(mutating: block), mapping: m)
+                         simulation: nil, block: UnsafeMutablePointer(mutating: block), mapping: m,
+                         kernelOwners: owners, kernelPins: kernelPins)
     }
 
     /// A board whose registers are `simulation`'s block: driver code runs against it exactly as
@@ -128,6 +145,7 @@ public final class Board: GPIOController, @unchecked Sendable {
 
     private func claimPort(_ pin: Int, initial: Level?, pull: Pull?, token: UInt64?) throws(StrobeError) -> (strobe_port, UInt64) {
         try validate(pin)
+        try notKernels(pin) // before anything is stored, the output latch included
         let p = UInt32(pin)
         var port = strobe_port()
         let t = try claims.claim(pin, token: token) { () throws(StrobeError) -> SavedState in
@@ -210,6 +228,7 @@ public final class Board: GPIOController, @unchecked Sendable {
     public func setFunction(_ function: PinFunction, pin: Int) throws(StrobeError) {
         try validate(pin)
         try validate(function, pin: pin)
+        try notKernels(pin)
         try unclaimed(pin)
         try check(strobe_gpio_set_function(gpio, UInt32(pin), function.cValue), pin: pin, function: function)
     }
@@ -218,6 +237,7 @@ public final class Board: GPIOController, @unchecked Sendable {
     /// RP1: the pad's PUE/PDE bits).
     public func setPull(_ pull: Pull, pin: Int) throws(StrobeError) {
         try validate(pin)
+        try notKernels(pin)
         try unclaimed(pin)
         try check(strobe_gpio_set_pull(gpio, UInt32(pin), pull.cValue), pin: pin, function: nil)
     }
@@ -277,6 +297,12 @@ public final class Board: GPIOController, @unchecked Sendable {
         }
     }
 
+    /// Throws ``StrobeError/kernelOwned(_:)`` for a pin the kernel has given to a driver, unless
+    /// the board was opened with ``KernelPinPolicy/override``.
+    func notKernels(_ pin: Int) throws(StrobeError) {
+        if kernelPins == .refuse, let owner = kernelOwners[pin] { throw .kernelOwned(owner) }
+    }
+
     private func unclaimed(_ pin: Int) throws(StrobeError) {
         if claims.isClaimed(pin) { throw .pinInUse(pin) }
     }
@@ -285,6 +311,7 @@ public final class Board: GPIOController, @unchecked Sendable {
         guard rc != 0 else { return }
         let errno = Errno(cReturn: rc)
         if errno == .invalidArgument { throw .invalidPin(pin, layout: layout) }
+        if errno == .resourceBusy, let owner = kernelOwners[pin] { throw .kernelOwned(owner) }
         if errno == .notSupported, let function { throw .unsupportedFunction(function, pin: pin, layout: layout) }
         throw .system(operation: "register access for", path: "GPIO \(pin)", errno: errno)
     }

@@ -10,6 +10,9 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidLine(Int, chip: String, count: Int)
     /// The kernel or another process holds the line.
     case lineBusy(Int, detail: String)
+    /// The register backend refuses the pin: the kernel has given it to a driver (the device
+    /// tree's enabled device, or a line the kernel reports as used). See ``KernelPinOwner``.
+    case kernelOwned(KernelPinOwner)
     /// The backend cannot do what was asked (a pull through sysfs, keeping a libgpiod line…).
     case unsupported(String)
     /// The layout has no such function for this pin (a reserved ALT, a0–a8 out of range on RP1…).
@@ -38,6 +41,11 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "GPIO \(line) does not exist on \(chip): valid lines are 0–\(count - 1)"
         case .lineBusy(let line, let detail):
             return "GPIO \(line) is busy: \(detail)"
+        case .kernelOwned(let owner):
+            let fix = owner.source == .deviceTree
+                ? "disable that device (its dtparam/dtoverlay in config.txt) or choose another pin"
+                : "stop whatever holds the line (gpioinfo names it) or choose another pin"
+            return "GPIO \(owner.pin) belongs to \(owner.owner) (\(owner.detail)): the kernel gave it to a driver; \(fix), or open the board with kernelPins: .override to take it anyway"
         case .unsupported(let text):
             return text
         case .unsupportedFunction(let function, let pin, let layout):

@@ -188,7 +188,10 @@ struct Bench: ParsableCommand {
                 .read: [.c: { sink &+= strobe_bench_read_c(port, $0) }, .swift: { sink &+= swiftRead(out, $0) }],
             ])
             if wantsMask {  // the mask pins are claimed only when measured
-                let group = try board.outputs(try maskPinList(pinCount: board.layout.pinCount, onHardware: board.info != nil))
+                // "all" leaves out the pins the kernel has given to a driver (unless --force).
+                let group = try board.outputs(try maskPinList(pinCount: board.layout.pinCount, onHardware: board.info != nil) { pin in
+                    board.kernelPins == .override || board.kernelOwners[pin] == nil
+                })
                 let mask = group.mask
                 var maskPort = port
                 maskPort.mask = mask
@@ -365,7 +368,7 @@ struct BenchEnvironment {
 
     func board() throws -> Board {
         if let v = target.virtual { return try Board.virtual(v) }
-        if info != nil { return try Board.detect(root: target.root, useDevMem: target.devmem, deviceRoot: target.deviceRoot) }
+        if info != nil { return try Board.detect(root: target.root, useDevMem: target.devmem, deviceRoot: target.deviceRoot, kernelPins: target.kernelPins) }
         return try Board.ram(ramLayout)
     }
 

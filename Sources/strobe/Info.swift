@@ -52,13 +52,27 @@ struct Info: ParsableCommand {
             if let name = s.functionName { fn += " \(name)" }
             let pin = header[s.pin].map { String($0) } ?? "-"
             let pull = s.pull?.description ?? "?"
-            out.append("\(pad(String(s.pin), 4, right: true))  \(pad(pin, 3, right: true))  \(pad(fn, 23))  \(pad(s.level.isHigh ? "high" : "low", 5))  \(pull)")
+            let kernel = board.kernelOwners[s.pin].map { "  kernel: \($0.owner)" } ?? ""
+            out.append("\(pad(String(s.pin), 4, right: true))  \(pad(pin, 3, right: true))  \(pad(fn, 23))  \(pad(s.level.isHigh ? "high" : "low", 5))  \(pad(pull, 4))\(kernel)".trimmingSuffix())
+        }
+        if !board.kernelOwners.isEmpty {
+            out.append("")
+            out.append("kernel: the pin belongs to that device-tree node or line consumer; the register backend refuses it (\(board.kernelPins == .override ? "overridden here" : "strobe --force takes it anyway")).")
         }
         if board.layout == .bcm2835 {
             out.append("")
             out.append("PULL \"?\": the BCM2835/6/7 cannot read back its pull resistors.")
         }
         return out.joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// The string without trailing spaces.
+    func trimmingSuffix() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }
 

@@ -53,6 +53,7 @@ struct CLIError: Error, CustomStringConvertible {
         ("map /dev/mem as root", "--devmem"),
         ("start from the reset state", "--fresh"),
         ("another state file", "--virtual-state PATH"),
+        ("kernelPins: .override", "--force"),
     ]
 
     var description: String {

@@ -36,6 +36,12 @@ struct TargetOptions: ParsableArguments {
     @Flag(name: .long, help: "Map /dev/mem (root) instead of /dev/gpiomem or /dev/gpiomem0.")
     var devmem = false
 
+    @Flag(name: .long, help: "Registers: take pins the kernel has given to a driver (the console UART, the SD card, an enabled I2C or SPI, a gpio-hog), which are refused otherwise.")
+    var force = false
+
+    /// What the register backend does with the kernel's pins.
+    var kernelPins: KernelPinPolicy { force ? .override : .refuse }
+
     @Option(name: .long, help: ArgumentHelp("Read /proc below this directory (for testing detection).", visibility: .hidden))
     var root: String = "/"
 
@@ -98,7 +104,7 @@ struct TargetOptions: ParsableArguments {
                 return result
             }
         }
-        return try body(try Board.detect(root: root, useDevMem: devmem, deviceRoot: deviceRoot))
+        return try body(try Board.detect(root: root, useDevMem: devmem, deviceRoot: deviceRoot, kernelPins: kernelPins))
     }
 }
 

@@ -71,7 +71,7 @@ struct StateFileTests {
         #expect(try runStrobe(["get", "17", "-q", "--virtual", "bcm2711", "--virtual-state", state]).stdout == "0\n", "--fresh started from reset")
 
         // A torn file (as a crash during a non-atomic save would leave): refused, with the way out.
-        FileManager.default.createFile(atPath: state, contents: Data())
+        _ = FileManager.default.createFile(atPath: state, contents: Data())
         r = try runStrobe(["get", "17", "--virtual", "bcm2711", "--virtual-state", state])
         #expect(r.status != 0 && r.stderr.contains("damaged or foreign): delete it to start from the reset state"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
