@@ -10,6 +10,7 @@
 #include "strobe_gpio.h"
 #include "trap_decode.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -668,6 +669,35 @@ int strobe_vbench_check_state_file(const char *path) {
     return memcmp(h.magic, STATE_MAGIC, 8) == 0 ? 0 : -EINVAL;
 }
 
+/* The temporary files a save killed before its rename left behind: "NAME.XXXXXX" (mkstemp's
+ * six letters or digits) beside `path`, regular files of ours. Called with the lock held, when
+ * no save of a process that takes the lock can be in flight. Links and others' files stay. */
+static void remove_strays(const char *path) {
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    int n = slash ? snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) : snprintf(dir, sizeof dir, ".");
+    if (n < 0 || (size_t)n >= sizeof dir) return;
+    if (dir[0] == '\0') snprintf(dir, sizeof dir, "/");
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (strlen(name) != blen + 7 || strncmp(name, base, blen) != 0 || name[blen] != '.') continue;
+        int ok = 1;
+        for (int i = 1; i <= 6; i++) {
+            char c = name[blen + i];
+            ok &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        }
+        struct stat st;
+        if (!ok || fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISREG(st.st_mode) && st.st_uid == geteuid()) unlinkat(dirfd(d), name, 0);
+    }
+    closedir(d);
+}
+
 int strobe_vbench_lock_state(const char *path) {
     char lock[4096];
     int n = snprintf(lock, sizeof lock, "%s.lock", path);
@@ -680,6 +710,7 @@ int strobe_vbench_lock_state(const char *path) {
         close(fd);
         return -e;
     }
+    remove_strays(path);
     return fd;
 }
 

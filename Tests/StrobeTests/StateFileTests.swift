@@ -32,6 +32,70 @@ struct StateFileTests {
         #expect(left == ["bench.state", "bench.state.lock"])
     }
 
+    @Test("20 concurrent `strobe toggle` of one pin: every one succeeds and the level ends where the count says")
+    func concurrentToggles() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let state = dir.path + "/bench.state"
+        let target = ["--virtual", "bcm2835", "--virtual-state", state]
+        #expect(try runStrobe(["set", "17", "0"] + target).status == 0)
+        let results = try await withThrowingTaskGroup(of: CLIResult.self) { group in
+            for _ in 0..<20 { group.addTask { try runStrobe(["toggle", "17"] + target) } }
+            var all: [CLIResult] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        for r in results { #expect(r.status == 0, "\(r.stderr)") }
+        #expect(try runStrobe(["get", "17", "-q"] + target).stdout == "0\n", "20 toggles from low end low")
+        let r = try runStrobe(["toggle", "17"] + target)
+        let after = try runStrobe(["get", "17", "-q"] + target)
+        #expect(r.status == 0 && after.stdout == "1\n")
+    }
+
+    @Test("commands SIGKILLed at random moments never leave a torn state, and the next command removes their temporary files")
+    func killedMidSave() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let state = dir.path + "/bench.state"
+        let target = ["--virtual", "bcm2711", "--virtual-state", state]
+        for pin in [17] + Array(2...16) { #expect(try runStrobe(["set", "\(pin)", pin == 17 ? "1" : "0"] + target).status == 0) }
+        // How long one toggle takes here (the fastest of five): the kills land across its run,
+        // its save at the end included.
+        var fastest = Duration.seconds(10)
+        for _ in 0..<5 {
+            let start = ContinuousClock.now
+            #expect(try runStrobe(["toggle", "2"] + target).status == 0)
+            fastest = min(fastest, ContinuousClock.now - start)
+        }
+        let micros = max(2_000, Int(fastest / .microseconds(1)))
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<60 {
+            let process = Process()
+            process.executableURL = try strobeExecutable()
+            process.arguments = ["toggle", "\(2 + round % 15)"] + target // never 17, the pin checked
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(Int.random(in: micros / 3...micros, using: &generator)))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            // Whatever moment the kill hit, the state is the old one or the new one: it loads.
+            let r = try runStrobe(["get", "17", "-q"] + target)
+            #expect(r.status == 0 && r.stdout == "1\n", "round \(round): \(r.stdout)\(r.stderr)")
+        }
+        // A stray temporary file as a kill between mkstemp and rename leaves it, and look-alikes
+        // that are not ours to remove.
+        let fm = FileManager.default
+        _ = fm.createFile(atPath: state + ".Ab12Cd", contents: Data("half a save".utf8))
+        _ = fm.createFile(atPath: state + ".notes", contents: Data("keep".utf8))
+        _ = fm.createFile(atPath: dir.path + "/victim", contents: Data("keep".utf8))
+        try fm.createSymbolicLink(atPath: state + ".Zz99Yy", withDestinationPath: dir.path + "/victim")
+        #expect(try runStrobe(["get", "17", "-q"] + target).status == 0)
+        let left = try fm.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(left == ["bench.state", "bench.state.Zz99Yy", "bench.state.lock", "bench.state.notes", "victim"])
+        #expect(try String(contentsOfFile: dir.path + "/victim", encoding: .utf8) == "keep")
+    }
+
     @Test("a symbolic link planted at the state file, or at its lock, is refused and its target untouched")
     func plantedLinks() throws {
         let dir = try TempDir()

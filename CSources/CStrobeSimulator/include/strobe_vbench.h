@@ -141,7 +141,8 @@ int strobe_vbench_check_state_file(const char *path);
  * Lock `path`'s state for one read-modify-write: an exclusive flock on `path`.lock (created
  * mode 0600, never through a symbolic link), waited for. Returns the lock's file descriptor
  * (>= 0; pass it to strobe_vbench_unlock_state) or a negative errno (-ELOOP: the lock's name is
- * a symbolic link).
+ * a symbolic link). With the lock held, removes the temporary files ("PATH.XXXXXX", regular,
+ * ours) that a save killed before its rename left behind.
  */
 int strobe_vbench_lock_state(const char *path);
 /** Release a lock taken by strobe_vbench_lock_state. */
