@@ -277,8 +277,9 @@ static void run_pass(walk_state *st, node_fn fn) {
 }
 
 static int device_tree_owners(const char *root, strobe_pin_owner *owners, unsigned npins) {
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/%s", root, DEVICE_TREE);
+    char dir[4096];
+    int len = snprintf(dir, sizeof dir, "%s/%s", root, DEVICE_TREE);
+    if (len < 0 || (size_t)len >= sizeof dir) return -ENAMETOOLONG; /* cut, it would name another directory */
     walk_state *st = calloc(1, sizeof *st);
     if (!st) return -ENOMEM;
     st->dtfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* /proc/device-tree is itself a link */
@@ -320,8 +321,9 @@ static int line_used(int fd, unsigned offset, char *consumer, size_t cap) {
 
 static int line_info_owners(const char *root, strobe_layout layout, strobe_pin_owner *owners, unsigned npins) {
     const char *want = strobe_layout_chip_label(layout);
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/dev", root);
+    char dir[4096];
+    int len = snprintf(dir, sizeof dir, "%s/dev", root);
+    if (len < 0 || (size_t)len >= sizeof dir) return 0;
     DIR *d = opendir(dir);
     if (!d) return 0;
     int read_any = 0;

@@ -50,8 +50,8 @@ typedef struct strobe_pin_owner {
  * read below `root` ("/" or NULL for the running system). A pin both sources name keeps the
  * device tree's owner. `lines_read`, if given, receives 1 when a GPIO character device's
  * line info was read, 0 when none could be opened.
- * Returns the number of owned pins (>= 0), -ENOENT when `root` has no device tree, -EINVAL on
- * a bad argument.
+ * Returns the number of owned pins (>= 0), -ENOENT when `root` has no device tree,
+ * -ENAMETOOLONG when `root` is too long to name it, -EINVAL on a bad argument.
  */
 int strobe_kernel_pin_owners(const char *root, strobe_layout layout, strobe_pin_owner *owners, unsigned npins,
                              int *lines_read);
