@@ -29,7 +29,7 @@ extern "C" {
 /** The latest time any Strobe clock reaches or any deadline may name: 2⁶³ − 1 ns (292 years),
  *  so every time fits a signed 64-bit count (Swift's Duration, time_t arithmetic) and a sum
  *  of two valid times never wraps an unsigned 64-bit one. */
-#define STROBE_TIME_MAX_NS ((uint64_t)INT64_MAX)
+#define STROBE_TIME_MAX_NS 9223372036854775807ull /* INT64_MAX, written out so Swift imports it */
 
 /** `*out = a + b` when the sum is at most STROBE_TIME_MAX_NS and returns 0; otherwise leaves
  *  `*out` alone and returns -EOVERFLOW. The one checked sum of times (deadlines, virtual
