@@ -142,7 +142,7 @@ struct Bench: ParsableCommand {
     @OptionGroup var target: TargetOptions
     @Option(help: ArgumentHelp("Only these backends (comma-separated; default: every one available).", valueName: "registers,sysfs,libgpiod")) var backends: String?
     @Option(help: ArgumentHelp("Layout of the RAM-backed block off a Pi.", valueName: "bcm2835|bcm2711|rp1")) var ram: Layout = .bcm2711
-    @Option(help: "GPIO to drive.", transform: Parse.pin()) var pin: Int = 17
+    @Option(help: "GPIO to drive, 0…1023 (the layout or chip decides which exist).", transform: Parse.int("--pin", 0...PinList.maximumPin)) var pin: Int = 17
     @Option(help: ArgumentHelp("Pins for the mask operation, in --pin's 32-pin bank: a list (\"18,20-23\"), \"all\" (every other free pin of the bank) or \"next\" (--pin + 1). Default: all on a RAM block, the virtual bench or a simulated chip; next on hardware.", valueName: "list|all|next"))
     var maskPins: String?
     @Option(help: "Register operations per round, 1…1000000000.", transform: Parse.int("--toggles", 1...1_000_000_000)) var toggles: UInt64 = 20_000_000

@@ -15,11 +15,19 @@ struct RangeText: Error, CustomStringConvertible {
 }
 
 enum Parse {
+    /// A decimal number ("1.5", "2e3", "-0.25"): Swift's Double(_:) also reads hex floats
+    /// ("0x10"), "nan" and "inf", which no option means; the range checks refuse the last two.
+    static func decimal(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard !t.contains(where: { $0 == "x" || $0 == "X" || $0 == "p" || $0 == "P" }) else { return nil }
+        return Double(t)
+    }
+
     /// A finite number in `range`.
     static func double(_ option: String, _ range: ClosedRange<Double>, unit: String = "") -> @Sendable (String) throws -> Double {
         let text = "\(Checked.number(range.lowerBound))…\(Checked.number(range.upperBound))" + (unit.isEmpty ? "" : " (\(unit))")
         return { arg in
-            guard let v = Double(arg.trimmingCharacters(in: .whitespaces)), v.isFinite, range.contains(v) else {
+            guard let v = decimal(arg), v.isFinite, range.contains(v) else {
                 throw RangeText(option, takes: text)
             }
             return v
@@ -36,10 +44,16 @@ enum Parse {
         }
     }
 
-    /// A GPIO number: 0…``PinList/maximumPin`` (which pins exist is the layout's or chip's
-    /// business, checked when the pin is opened).
+    /// A GPIO number: any whole number that fits an Int (no overflow: "2^63" is refused as
+    /// text). Which pins exist is the layout's or chip's business: opening the pin refuses the
+    /// others with the valid range ("GPIO 99 does not exist on bcm2711: valid pins are 0–57").
     static func pin(_ what: String = "the GPIO number") -> @Sendable (String) throws -> Int {
-        int(what, 0...PinList.maximumPin)
+        { arg in
+            guard let v = Int(arg.trimmingCharacters(in: .whitespaces)) else {
+                throw RangeText(what, takes: "a whole number (the layout or chip decides which GPIOs exist)")
+            }
+            return v
+        }
     }
 
     /// A duration ("5ms", "1.5s", "250us", "100ns"; a bare number is ms) of `minimum`…`maximum`.
@@ -78,7 +92,7 @@ struct DurationArgument: CustomStringConvertible, Sendable {
             scale = s
             break
         }
-        guard let v = Double(text) else { return nil }
+        guard let v = Parse.decimal(String(text)) else { return nil }
         return try? Checked.nanoseconds(v, scale: scale, unit: "", "duration")
     }
 }

@@ -95,7 +95,9 @@ struct PlaybackOptions: ParsableArguments {
 /// The virtual bench records every edge it plays: refuse a --duration whose edges would
 /// take gigabytes (a long run of a fast wave) instead of growing memory until it runs out.
 extension PlaybackOptions {
-    static let maximumRecordedEdges: UInt64 = 20_000_000
+    /// Each edge is a trapped store and a recorded change: 2 million take a few seconds and
+    /// tens of MB.
+    static let maximumRecordedEdges: UInt64 = 2_000_000
 
     func checkRecordable(_ wave: CompiledWaveform) throws {
         let period = wave.periodNanoseconds
@@ -213,12 +215,12 @@ struct TrainChannelArgument {
         guard texts.count <= maximumEdges else { throw RangeText("--train", takes: "at most \(maximumEdges) edge times") }
         var edges: [Duration] = []
         for t in texts {
-            guard let us = Double(t) else { throw RangeText("--train's edge times", takes: "numbers of µs, 0…10¹² µs (not '\(t)')") }
+            guard let us = Parse.decimal(String(t)) else { throw RangeText("--train's edge times", takes: "numbers of µs, 0…10¹² µs (not '\(t)')") }
             edges.append(.nanoseconds(Int64(try Checked.nanoseconds(us, scale: 1000, unit: "µs", "--train's edge time", maximum: 1_000_000_000_000_000))))
         }
         var loop: Duration?
         if p.count == 3 {
-            guard let us = Double(p[2]) else { throw RangeText("--train's LOOP", takes: "a period in µs, 0.001…1000000 (1 ns…1 s)") }
+            guard let us = Parse.decimal(p[2]) else { throw RangeText("--train's LOOP", takes: "a period in µs, 0.001…1000000 (1 ns…1 s)") }
             loop = .nanoseconds(Int64(try Checked.nanoseconds(us, scale: 1000, unit: "µs", "--train's LOOP period", minimum: 1, maximum: 1_000_000_000)))
         }
         return TrainChannelArgument(pin: pin, edges: edges, loopPeriod: loop)
