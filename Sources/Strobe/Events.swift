@@ -65,7 +65,9 @@ public struct Debouncer: Sendable {
     private var lastRising: Bool?
 
     /// A debouncer that drops edges within `bounce` of the last reported one, and repeats of
-    /// the last reported direction when `alternates`.
+    /// the last reported direction when `alternates`. A negative `bounce` is 0 (every edge);
+    /// one past 584 years is `UInt64.max` ns (only the first edge). The monitors refuse
+    /// anything outside 0…1 h before they get here.
     public init(bounce: Duration, alternates: Bool = true) {
         self.bounce = bounce.clampedNanoseconds
         self.alternates = alternates

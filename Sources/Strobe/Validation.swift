@@ -8,6 +8,9 @@ import CStrobe
 /// `STROBE_TIME_MAX_NS`). Virtual time stops there; a sum of times past it is refused.
 public let maximumTimeNanoseconds: UInt64 = STROBE_TIME_MAX_NS
 
+/// The longest debounce a monitor takes: 1 h (in ns). Longer is a mistake, not a filter.
+package let maximumBounceNanoseconds: UInt64 = 3_600_000_000_000
+
 /// Checks of numbers a user gave.
 package enum Checked {
     /// `value` when it is finite and in `range`; otherwise ``StrobeError/outOfRange(parameter:value:range:)``

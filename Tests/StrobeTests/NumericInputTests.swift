@@ -224,3 +224,16 @@ struct NumericCLITests {
         }
     }
 }
+
+@Suite("numeric input: monitors")
+struct NumericMonitorTests {
+    @Test("a monitor's bounce: negative or over an hour refused before the pin is claimed")
+    func bounce() throws {
+        let board = try Board.virtual(.bcm2711)
+        for bounce: Duration in [.nanoseconds(-1), .seconds(-1), .seconds(3601), .seconds(Int64.max)] {
+            #expect(throws: StrobeError.self) { _ = try board.monitor(17, bounce: bounce) }
+        }
+        let monitor = try board.monitor(17, bounce: .seconds(3600)) // the pin is free: nothing was claimed above
+        monitor.stop()
+    }
+}
