@@ -125,7 +125,12 @@ public final class EdgeMonitor: @unchecked Sendable {
         self.debouncer = Debouncer(bounce: bounce, alternates: edge == .both)
         self.onEdge = onEdge
         (events, continuation) = AsyncStream.makeStream(of: EdgeEvent.self, bufferingPolicy: .unbounded)
-        thread = startThread { [unowned self] in self.run() }
+        // unowned(unsafe), not unowned: a monitor dropped at once runs deinit → stop() → join
+        // while the thread may only be starting, and a checked unowned reference to an object in
+        // deinit traps. The object stays whole until deinit returns, and deinit returns only
+        // after the join, so the thread never sees freed memory. (A strong capture would keep
+        // the monitor alive forever: the thread ends only when stop() is called.)
+        thread = startThread { [unowned(unsafe) self] in self.run() }
     }
 
     deinit { stop() }

@@ -237,3 +237,16 @@ struct NumericMonitorTests {
         monitor.stop()
     }
 }
+
+@Suite("monitors dropped at once")
+struct DroppedMonitorTests {
+    @Test("a monitor dropped right after it is made (an error path) stops cleanly, never a trap")
+    func droppedAtOnce() throws {
+        let board = try Board.virtual(.bcm2711)
+        for _ in 0..<200 {
+            _ = try board.monitor(17)
+        }
+        let again = try board.monitor(17) // each dropped monitor gave the pin back
+        again.stop()
+    }
+}
