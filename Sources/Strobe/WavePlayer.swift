@@ -126,7 +126,9 @@ public final class WavePlayer: @unchecked Sendable {
     /// Starts playing `waveform` (copied): its first pass begins with a block driving every pin
     /// it drives to its initial level (on hardware after a 1 ms lead that lets the thread settle).
     /// - Throws: ``StrobeError/invalidArgument(_:)`` when the player already plays, was
-    ///   released, or the waveform drives a pin the player does not own.
+    ///   released, or the waveform drives a pin the player does not own;
+    ///   ``StrobeError/outOfRange(parameter:value:range:)`` when the pass would start past
+    ///   ``maximumTimeNanoseconds`` (virtual time at its end).
     public func start(_ waveform: CompiledWaveform) throws(StrobeError) {
         try lock.withLock { _ throws(StrobeError) in
             try checkUsable(waveform)

@@ -17,8 +17,10 @@ import SystemPackage
 ///     .compile()
 /// ```
 /// Channels are checked when the waveform is compiled; ``compile()`` throws
-/// ``StrobeError/invalidArgument(_:)`` with the engine's own sentence (a duty outside 0…1, a
-/// period shorter than the engine can keep, the same pin twice, a common period over 1 s…).
+/// ``StrobeError/outOfRange(parameter:value:range:)`` for a number outside its range (a duty
+/// outside 0…1, a NaN frequency) and ``StrobeError/invalidArgument(_:)`` with the engine's own
+/// sentence (a period shorter than the engine can keep, the same pin twice, a common period
+/// over 1 s…).
 public struct Waveform: Sendable, Hashable {
     /// One channel of a waveform.
     public enum Channel: Sendable, Hashable {
@@ -42,7 +44,8 @@ public struct Waveform: Sendable, Hashable {
     /// The channels, in the order they were added (the order does not change the timeline).
     public var channels: [Channel]
     /// Edges closer than this are refused by ``compile()``: the finest gap the player can keep.
-    /// Default 2 µs (`STROBE_WAVE_DEFAULT_MIN_GAP_NS`), finer than pigpio's 5 µs DMA grid.
+    /// Default 2 µs (`STROBE_WAVE_DEFAULT_MIN_GAP_NS`), finer than pigpio's 5 µs DMA grid;
+    /// 0…1 s (``compile()`` throws ``StrobeError/outOfRange(parameter:value:range:)`` outside).
     public var minimumGap: Duration
 
     /// A waveform with `channels` (none by default).
@@ -94,8 +97,10 @@ public struct Waveform: Sendable, Hashable {
     }
 
     /// Merges the channels into one timeline.
-    /// - Throws: ``StrobeError/invalidArgument(_:)`` with the engine's sentence saying what is
-    ///   wrong (the first refused channel, or why the channels can't be merged).
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for a number outside its
+    ///   range (see each builder method; NaN and infinities included), or
+    ///   ``StrobeError/invalidArgument(_:)`` with the engine's sentence saying what is wrong (the
+    ///   first refused channel, or why the channels can't be merged).
     public func compile() throws(StrobeError) -> CompiledWaveform {
         let wave = try CompiledWaveform()
         for channel in channels { try wave.add(channel) }
