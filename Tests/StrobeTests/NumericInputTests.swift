@@ -1,3 +1,5 @@
+import CStrobe
+import CStrobeSimulator
 import Foundation
 import Testing
 @testable import Strobe
@@ -248,5 +250,67 @@ struct DroppedMonitorTests {
         }
         let again = try board.monitor(17) // each dropped monitor gave the pin back
         again.stop()
+    }
+}
+
+/// The C core's side: times never wrap, and the player refuses settings out of range.
+@Suite("numeric input: the C core's times")
+struct NumericCTests {
+    @Test("strobe_time_add: sums up to STROBE_TIME_MAX_NS, -EOVERFLOW past it; the saturating sum stops there")
+    func timeAdd() {
+        var t: UInt64 = 7
+        #expect(strobe_time_add(1, 2, &t) == 0 && t == 3)
+        #expect(strobe_time_add(STROBE_TIME_MAX_NS - 1, 1, &t) == 0 && t == STROBE_TIME_MAX_NS)
+        #expect(strobe_time_add(STROBE_TIME_MAX_NS, 1, &t) == -EOVERFLOW && t == STROBE_TIME_MAX_NS, "left alone")
+        #expect(strobe_time_add(.max, .max, &t) == -EOVERFLOW)
+        #expect(strobe_time_add(1, .max, &t) == -EOVERFLOW)
+        #expect(strobe_time_add_saturating(STROBE_TIME_MAX_NS - 5, 10) == STROBE_TIME_MAX_NS)
+        #expect(strobe_time_add_saturating(.max, .max) == STROBE_TIME_MAX_NS)
+    }
+
+    @Test("the bench's clock: advance refuses to wrap, virtual sleeps and stores stop at the end")
+    func benchClock() throws {
+        let bench = try VirtualBench(layout: .bcm2711)
+        #expect(strobe_vbench_advance(bench.handle, .max) == -EOVERFLOW && bench.now == 0)
+        #expect(strobe_vbench_advance(bench.handle, STROBE_TIME_MAX_NS - 10) == 0)
+        var clock = strobe_vbench_clock(bench.handle)
+        strobe_clock_sleep_until(&clock, .max)
+        #expect(bench.now == STROBE_TIME_MAX_NS, "a sleep past the end ends there")
+        strobe_clock_spin_for(&clock, .max)
+        #expect(bench.now == STROBE_TIME_MAX_NS)
+        strobe_vbench_set_store_cost(bench.handle, .max)
+        // A store on the bench at the end of time leaves the clock there.
+        let board = try Board.virtual(.bcm2711)
+        let b = try #require(board.bench)
+        try b.advance(nanoseconds: STROBE_TIME_MAX_NS)
+        try b.setStoreCost(nanoseconds: 1_000_000_000)
+        let out = try board.output(17)
+        out.set()
+        #expect(b.now == STROBE_TIME_MAX_NS)
+    }
+
+    @Test("the player: run_until past the end is -ERANGE; spin, lead, late over 1 s and huge rings are -ERANGE")
+    func player() throws {
+        let board = try Board.virtual(.bcm2711)
+        let bench = try #require(board.bench)
+        var port = strobe_port()
+        _ = strobe_port_make(STROBE_LAYOUT_BCM2711, strobe_gpio_block(board.gpio), 0, &port)
+        var cfg = strobe_player_config()
+        var err: Int32 = 0
+        for change in [{ (c: inout strobe_player_config) in c.spin_ns = 2_000_000_000 },
+                       { (c: inout strobe_player_config) in c.start_lead_ns = .max },
+                       { (c: inout strobe_player_config) in c.late_ns = .max },
+                       { (c: inout strobe_player_config) in c.record_capacity = Int(STROBE_PLAYER_MAX_RECORDS) + 1 }] {
+            strobe_player_config_init(&cfg, port.set, port.clr, bench.clock)
+            change(&cfg)
+            #expect(strobe_player_new(&cfg, &err) == nil && err == -ERANGE)
+        }
+        strobe_player_config_init(&cfg, port.set, port.clr, bench.clock)
+        let p = try #require(strobe_player_new(&cfg, &err))
+        defer { strobe_player_free(p) }
+        #expect(strobe_player_run_until(p, .max) == -ERANGE)
+        #expect(strobe_player_run_until(p, STROBE_TIME_MAX_NS + 1) == -ERANGE)
+        #expect(bench.now == 0, "nothing moved")
+        #expect(strobe_player_run_until(p, 1000) == 0 && bench.now == 1000)
     }
 }
