@@ -41,4 +41,4 @@ strobe_clock strobe_clock_monotonic(void) {
     return c;
 }
 
-void strobe_sleep_ns(uint64_t ns) { real_sleep_until(NULL, strobe_monotonic_ns() + ns); }
+void strobe_sleep_ns(uint64_t ns) { real_sleep_until(NULL, strobe_time_add_saturating(strobe_monotonic_ns(), ns)); }

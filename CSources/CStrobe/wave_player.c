@@ -180,6 +180,9 @@ strobe_player *strobe_player_new(const strobe_player_config *cfg, int *err) {
         e = -EINVAL;
     else if (cfg->threaded && cfg->clock.virtual_time) e = -EINVAL; /* a virtual clock is played synchronously */
     else if (cfg->rt_priority < 0 || cfg->rt_priority > 99 || cfg->cpu < -1) e = -EINVAL;
+    else if (cfg->spin_ns > STROBE_NS_PER_S || cfg->start_lead_ns > STROBE_NS_PER_S || cfg->late_ns > STROBE_NS_PER_S ||
+             cfg->record_capacity > STROBE_PLAYER_MAX_RECORDS)
+        e = -ERANGE; /* waits of over a second, or a ring of gigabytes: a mistake, not a setting */
     else if (cfg->lock_memory != STROBE_LOCK_NONE && cfg->lock_memory != STROBE_LOCK_PLAYER && cfg->lock_memory != STROBE_LOCK_ALL)
         e = -EINVAL;
     if (e) {
@@ -455,7 +458,13 @@ static int start_prog(strobe_player *p, prog *g) {
     atomic_store(&p->stop_req, STOP_NONE);
     atomic_store(&p->state, STROBE_PLAYER_PLAYING);
     if (!p->cfg.threaded) {
-        p->base = clock_now(p) + p->cfg.start_lead_ns;
+        /* A pass that starts past the end of time would wrap its deadlines: refuse it. */
+        if (strobe_time_add(clock_now(p), p->cfg.start_lead_ns, &p->base) != 0) {
+            atomic_store(&p->state, STROBE_PLAYER_IDLE);
+            p->cur = NULL;
+            prog_free(g);
+            return -EOVERFLOW;
+        }
         atomic_store(&p->pass_start, p->base);
         return 0;
     }
@@ -542,6 +551,7 @@ int strobe_player_release(strobe_player *p, uint32_t high_mask) {
 
 int strobe_player_run_until(strobe_player *p, uint64_t until_ns) {
     if (p->cfg.threaded) return -EBUSY;
+    if (until_ns > STROBE_TIME_MAX_NS) return -ERANGE; /* the clock never gets there */
     if (atomic_load(&p->state) == STROBE_PLAYER_PLAYING) finish(p, play(p, until_ns));
     if (clock_now(p) < until_ns) wait_until(p, until_ns);
     return 0;

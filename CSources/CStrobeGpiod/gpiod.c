@@ -240,7 +240,8 @@ int strobe_gpiod_event_fd(strobe_gpiod_lines *lines) {
 int strobe_gpiod_read_event(strobe_gpiod_lines *lines, int64_t timeout_ns, uint64_t *timestamp_ns, unsigned *offset, int *rising) {
     /* A values request has no event queue: waiting on it would only time out. */
     if (!lines || lines->count != 1 || lines->settings.edge == STROBE_EDGE_NONE) return -EINVAL;
-    int64_t deadline = timeout_ns >= 0 ? (int64_t)strobe_monotonic_ns() + timeout_ns : 0;
+    /* A timeout past the end of time (2^63 - 1 ns) waits until then, never a wrapped, early deadline. */
+    int64_t deadline = timeout_ns >= 0 ? (int64_t)strobe_time_add_saturating(strobe_monotonic_ns(), (uint64_t)timeout_ns) : 0;
     for (;;) {
         int64_t left = -1;
         if (timeout_ns >= 0) {

@@ -303,7 +303,7 @@ static void apply_store(strobe_vbench *b, uint32_t offset, const strobe_store_in
      * write-1-to-set/clear register on x86 either. */
     if (insn->op == STROBE_STORE_CMPXCHG && value == old) return;
     b->stores++;
-    b->now_ns += b->store_cost_ns;
+    b->now_ns = strobe_time_add_saturating(b->now_ns, b->store_cost_ns);
     write_bytes(b, offset, size, value);
     /* Wide stores (STP, SSE/AVX moves) carry their upper bytes in operand_hi, 8 at a time. */
     for (unsigned chunk = 1; chunk * 8 < insn->size && chunk < 4; chunk++)
@@ -448,10 +448,11 @@ uint64_t strobe_vbench_now(strobe_vbench *b) {
     return t;
 }
 
-void strobe_vbench_advance(strobe_vbench *b, uint64_t ns) {
+int strobe_vbench_advance(strobe_vbench *b, uint64_t ns) {
     pthread_mutex_lock(&b->lock);
-    b->now_ns += ns;
+    int rc = strobe_time_add(b->now_ns, ns, &b->now_ns);
     pthread_mutex_unlock(&b->lock);
+    return rc;
 }
 
 static uint64_t clock_now(void *ctx) { return strobe_vbench_now(ctx); }
@@ -459,6 +460,7 @@ static uint64_t clock_now(void *ctx) { return strobe_vbench_now(ctx); }
 static void clock_advance_to(void *ctx, uint64_t t_ns) {
     strobe_vbench *b = ctx;
     pthread_mutex_lock(&b->lock);
+    if (t_ns > STROBE_TIME_MAX_NS) t_ns = STROBE_TIME_MAX_NS; /* time never passes its end */
     if (b->now_ns < t_ns) b->now_ns = t_ns;
     pthread_mutex_unlock(&b->lock);
 }
@@ -471,7 +473,7 @@ strobe_clock strobe_vbench_clock(strobe_vbench *b) {
 
 void strobe_vbench_set_store_cost(strobe_vbench *b, uint64_t ns) {
     pthread_mutex_lock(&b->lock);
-    b->store_cost_ns = ns;
+    b->store_cost_ns = ns > STROBE_VBENCH_MAX_STORE_COST_NS ? STROBE_VBENCH_MAX_STORE_COST_NS : ns;
     pthread_mutex_unlock(&b->lock);
 }
 
@@ -762,6 +764,8 @@ int strobe_vbench_load(strobe_vbench *b, const char *path) {
         rc = -EINVAL;
     else if (rc == 0 && (h.layout != (uint32_t)b->layout || h.size != b->size || h.npins != b->npins))
         rc = -EXDEV; /* a state file of another layout */
+    else if (rc == 0 && (h.now_ns > STROBE_TIME_MAX_NS || h.store_cost_ns > STROBE_VBENCH_MAX_STORE_COST_NS))
+        rc = -EINVAL; /* a time no bench reaches: damaged, or not written by us */
     uint32_t *block = NULL;
     if (rc == 0) {
         block = malloc(b->size);

@@ -91,10 +91,13 @@ extension GPIOController {
     /// - Parameters:
     ///   - edge: rising, falling or both.
     ///   - pull: the pull to set on the input (nil: leave it).
-    ///   - bounce: the debounce time; `.zero` reports every edge.
+    ///   - bounce: the debounce time, 0…1 h; `.zero` reports every edge.
     ///   - onEdge: called on the monitor's thread for each reported edge.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for a negative bounce or one
+    ///   over an hour (nothing is claimed), and the errors of claiming the pin.
     public func monitor(_ pin: Int, edge: Edge = .both, pull: Pull? = nil, bounce: Duration = .zero,
                         onEdge: (@Sendable (EdgeEvent) -> Void)? = nil) throws(StrobeError) -> EdgeMonitor {
+        _ = try Checked.nanoseconds(bounce, "the bounce time", maximum: maximumBounceNanoseconds)
         let source = try edgeSource(pin: pin, edge: edge, pull: pull)
         return EdgeMonitor(source: source, edge: edge, bounce: bounce, onEdge: onEdge)
     }

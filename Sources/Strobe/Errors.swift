@@ -29,6 +29,11 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
     case system(operation: String, path: String, errno: Errno)
     /// An argument outside what the operation accepts.
     case invalidArgument(String)
+    /// A number outside the range an operation accepts, or one that isn't finite: `parameter`
+    /// names it (`"frequency"`, `"--hz"`), `value` is what was given as text, and `range` the
+    /// accepted range in words (`"1 Hz…1 GHz"`). Also thrown when a sum of times (a deadline,
+    /// virtual time moved forward) would pass what 64-bit nanoseconds hold.
+    case outOfRange(parameter: String, value: String, range: String)
 
     /// A one-line message naming the pin or path and the fix.
     public var description: String {
@@ -77,6 +82,8 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(operation) \(path) failed: \(errno)"
         case .invalidArgument(let text):
             return text
+        case .outOfRange(let parameter, let value, let range):
+            return "\(parameter) \(value) is out of range: it takes \(range)"
         }
     }
 

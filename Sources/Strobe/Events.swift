@@ -65,7 +65,9 @@ public struct Debouncer: Sendable {
     private var lastRising: Bool?
 
     /// A debouncer that drops edges within `bounce` of the last reported one, and repeats of
-    /// the last reported direction when `alternates`.
+    /// the last reported direction when `alternates`. A negative `bounce` is 0 (every edge);
+    /// one past 584 years is `UInt64.max` ns (only the first edge). The monitors refuse
+    /// anything outside 0…1 h before they get here.
     public init(bounce: Duration, alternates: Bool = true) {
         self.bounce = bounce.clampedNanoseconds
         self.alternates = alternates
@@ -123,7 +125,12 @@ public final class EdgeMonitor: @unchecked Sendable {
         self.debouncer = Debouncer(bounce: bounce, alternates: edge == .both)
         self.onEdge = onEdge
         (events, continuation) = AsyncStream.makeStream(of: EdgeEvent.self, bufferingPolicy: .unbounded)
-        thread = startThread { [unowned self] in self.run() }
+        // unowned(unsafe), not unowned: a monitor dropped at once runs deinit → stop() → join
+        // while the thread may only be starting, and a checked unowned reference to an object in
+        // deinit traps. The object stays whole until deinit returns, and deinit returns only
+        // after the join, so the thread never sees freed memory. (A strong capture would keep
+        // the monitor alive forever: the thread ends only when stop() is called.)
+        thread = startThread { [unowned(unsafe) self] in self.run() }
     }
 
     deinit { stop() }

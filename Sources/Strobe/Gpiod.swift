@@ -209,7 +209,7 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     /// can, in gpiolib otherwise), so a bounce never reaches user space. uAPI v2 only.
     /// - Parameter kernelDebounce: 0 or more, whole microseconds up to 4294 s.
     /// - Throws: ``StrobeError/unsupported(_:)`` with libgpiod 1.6 (uAPI v1 has no debounce),
-    ///   ``StrobeError/invalidArgument(_:)`` for a negative or too long time, and the errors of
+    ///   ``StrobeError/outOfRange(parameter:value:range:)`` for a negative or too long time, and the errors of
     ///   ``claimLine(_:initial:pull:)``.
     public func edgeSource(pin: Int, edge: Edge, pull: Pull?, kernelDebounce: Duration) throws(StrobeError) -> any EdgeSource {
         try validate(pin)
@@ -225,18 +225,19 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
 
     /// Watches `pin` for edges debounced by the kernel (see
     /// ``edgeSource(pin:edge:pull:kernelDebounce:)``), then by `bounce` as
-    /// ``GPIOController/monitor(_:edge:pull:bounce:onEdge:)`` does (`.zero`: no second filter).
+    /// ``GPIOController/monitor(_:edge:pull:bounce:onEdge:)`` does (`.zero`: no second filter;
+    /// 0…1 h, else ``StrobeError/outOfRange(parameter:value:range:)``).
     public func monitor(_ pin: Int, edge: Edge = .both, pull: Pull? = nil, kernelDebounce: Duration, bounce: Duration = .zero,
                         onEdge: (@Sendable (EdgeEvent) -> Void)? = nil) throws(StrobeError) -> EdgeMonitor {
+        _ = try Checked.nanoseconds(bounce, "the bounce time", maximum: maximumBounceNanoseconds)
         let source = try edgeSource(pin: pin, edge: edge, pull: pull, kernelDebounce: kernelDebounce)
         return EdgeMonitor(source: source, edge: edge, bounce: bounce, onEdge: onEdge)
     }
 
     /// `time` in whole microseconds for the kernel (rounded up), checked.
     static func debounceMicroseconds(_ time: Duration) throws(StrobeError) -> UInt32 {
-        guard time >= .zero else { throw .invalidArgument("a kernel debounce of \(time) is negative") }
-        guard time <= .microseconds(Int64(UInt32.max)) else {
-            throw .invalidArgument("a kernel debounce of \(time) is longer than the kernel takes (\(UInt32.max) µs)")
+        guard time >= .zero, time <= .microseconds(Int64(UInt32.max)) else {
+            throw .outOfRange(parameter: "the kernel debounce", value: "\(time)", range: "0…\(UInt32.max) µs (what the kernel takes)")
         }
         guard time > .zero else { return 0 }
         guard apiGeneration >= 2 else {

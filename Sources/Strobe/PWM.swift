@@ -17,9 +17,11 @@ public final class PWM: @unchecked Sendable {
     public let player: WavePlayer
     private let settings: Mutex<(frequency: Double, duty: Double, phase: Double)>
 
-    /// Claims `pin` and starts PWM at `frequency` Hz with `duty` (0…1) and `phase` (0…1).
-    /// - Throws: ``StrobeError/invalidArgument(_:)`` with the engine's reason,
-    ///   ``StrobeError/pinInUse(_:)``.
+    /// Claims `pin` (0–31) and starts PWM at `frequency` Hz (1 Hz…1 GHz, within what the
+    /// engine's minimum gap allows) with `duty` (0…1) and `phase` (0…1), all finite.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for a number outside its
+    ///   range (NaN and infinities included), ``StrobeError/invalidArgument(_:)`` with the
+    ///   engine's reason, ``StrobeError/pinInUse(_:)``.
     public init(board: Board, pin: Int, frequency: Double, duty: Double, phase: Double = 0, options: WavePlayer.Options = .init()) throws(StrobeError) {
         let wave = try Waveform().pwm(pin: pin, frequency: frequency, duty: duty, phase: phase).compile()
         self.pin = pin
@@ -41,8 +43,9 @@ public final class PWM: @unchecked Sendable {
         set { try? set(duty: newValue) }
     }
 
-    /// Changes frequency and/or duty together, at the next period boundary.
-    /// - Throws: ``StrobeError/invalidArgument(_:)`` with the engine's reason; nothing changes.
+    /// Changes frequency (1 Hz…1 GHz) and/or duty (0…1) together, at the next period boundary.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` or
+    ///   ``StrobeError/invalidArgument(_:)`` with the engine's reason; nothing changes.
     public func set(frequency: Double? = nil, duty: Double? = nil) throws(StrobeError) {
         try settings.withLock { s throws(StrobeError) in
             let f = frequency ?? s.frequency, d = duty ?? s.duty
@@ -71,7 +74,9 @@ public final class Servo: @unchecked Sendable {
     public let player: WavePlayer
     private let width: Mutex<Duration>
 
-    /// Claims `pin` and starts pulses of `pulseWidth` (500–2500 µs) at 50 Hz.
+    /// Claims `pin` (0–31) and starts pulses of `pulseWidth` (500–2500 µs) at 50 Hz.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for a width outside
+    ///   500–2500 µs, ``StrobeError/pinInUse(_:)``.
     public init(board: Board, pin: Int, pulseWidth: Duration, options: WavePlayer.Options = .init()) throws(StrobeError) {
         let wave = try Waveform().servo(pin: pin, pulseWidth: pulseWidth).compile()
         self.pin = pin
@@ -79,7 +84,8 @@ public final class Servo: @unchecked Sendable {
         self.width = Mutex(pulseWidth)
     }
 
-    /// Claims `pin` and turns the servo to `angle` degrees (0…180: 500–2500 µs).
+    /// Claims `pin` and turns the servo to `angle` degrees (0…180, finite: 500–2500 µs).
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for any other angle.
     public convenience init(board: Board, pin: Int, angle: Double, options: WavePlayer.Options = .init()) throws(StrobeError) {
         try self.init(board: board, pin: pin, pulseWidth: Self.checked(angle: angle), options: options)
     }
@@ -101,8 +107,8 @@ public final class Servo: @unchecked Sendable {
         set { try? set(angle: newValue) }
     }
 
-    /// Changes the pulse width at the next frame.
-    /// - Throws: ``StrobeError/invalidArgument(_:)`` with the engine's reason.
+    /// Changes the pulse width (500–2500 µs) at the next frame.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` outside 500–2500 µs.
     public func set(pulseWidth: Duration) throws(StrobeError) {
         try width.withLock { w throws(StrobeError) in
             try player.swap(to: try Waveform().servo(pin: pin, pulseWidth: pulseWidth).compile())
@@ -110,8 +116,8 @@ public final class Servo: @unchecked Sendable {
         }
     }
 
-    /// Turns the servo to `angle` degrees (0…180) at the next frame.
-    /// - Throws: ``StrobeError/invalidArgument(_:)`` outside 0…180.
+    /// Turns the servo to `angle` degrees (0…180, finite) at the next frame.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for any other angle.
     public func set(angle: Double) throws(StrobeError) {
         try set(pulseWidth: Self.checked(angle: angle))
     }
@@ -123,7 +129,6 @@ public final class Servo: @unchecked Sendable {
     public func release() { player.release() }
 
     private static func checked(angle: Double) throws(StrobeError) -> Duration {
-        guard angle >= 0, angle <= 180 else { throw .invalidArgument("servo angle \(angle)° is outside 0…180°") }
-        return Waveform.servoPulseWidth(angle: angle)
+        try Waveform.servoPulseWidth(angle: angle)
     }
 }

@@ -15,10 +15,8 @@ extension Duration {
     }
 }
 
-/// Whole nanoseconds of a duration a user gave, checked: 0 ≤ `d` < 10⁹ s, else an error that
-/// names `what`.
-func nanoseconds(_ d: Duration, what: String) throws(StrobeError) -> UInt64 {
-    let (s, atto) = d.components
-    guard s >= 0, atto >= 0, s < 1_000_000_000 else { throw .invalidArgument("\(what) \(d) must be between 0 and 10⁹ s") }
-    return d.clampedNanoseconds
+/// Whole nanoseconds of a duration a user gave, checked: 0 ≤ `d` ≤ `maximum` (default 10⁹ s),
+/// else ``StrobeError/outOfRange(parameter:value:range:)`` naming `what`.
+func nanoseconds(_ d: Duration, what: String, minimum: UInt64 = 0, maximum: UInt64 = 1_000_000_000 * 1_000_000_000) throws(StrobeError) -> UInt64 {
+    try Checked.nanoseconds(d, what, minimum: minimum, maximum: maximum)
 }

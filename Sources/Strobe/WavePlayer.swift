@@ -31,15 +31,16 @@ public final class WavePlayer: @unchecked Sendable {
 
     /// Player settings (the real-time ones matter only on hardware and RAM).
     public struct Options: Sendable, Hashable {
-        /// A block written later than this after its time counts as late. Default 10 µs.
+        /// A block written later than this after its time counts as late: 0…1 s. Default 10 µs.
         public var lateThreshold: Duration = .microseconds(10)
         /// SCHED_FIFO priority 1–99 to ask for; 0 does not ask. Default 50.
         public var realtimePriority: Int = 50
-        /// CPU to pin the player thread to; nil does not pin.
+        /// CPU to pin the player thread to (0…1023, `CPU_SETSIZE`); nil does not pin.
         public var cpu: Int? = nil
         /// What to lock into RAM. Default ``MemoryLock/player``.
         public var lockMemory: MemoryLock = .player
-        /// Timing records kept between reads (a ring). Default 65 536.
+        /// Timing records kept between reads (a ring): 0…16 777 216 (`STROBE_PLAYER_MAX_RECORDS`).
+        /// Default 65 536.
         public var recordCapacity: Int = 65_536
 
         /// The defaults.
@@ -67,9 +68,15 @@ public final class WavePlayer: @unchecked Sendable {
 
     /// Claims `pins` (bank 0, each driven low until a waveform starts) and makes an idle player.
     /// - Throws: ``StrobeError/invalidArgument(_:)`` for no pins, pins outside bank 0 or a pin
-    ///   listed twice; ``StrobeError/pinInUse(_:)`` when a handle already owns one.
+    ///   listed twice; ``StrobeError/outOfRange(parameter:value:range:)`` for an option outside
+    ///   its range (see ``Options``); ``StrobeError/pinInUse(_:)`` when a handle already owns one.
     public init(board: Board, pins: [Int], options: Options = .init()) throws(StrobeError) {
         guard !pins.isEmpty else { throw .invalidArgument("a wave player needs at least one pin") }
+        // The options first: nothing is claimed for a player that can't be made.
+        let lateNs = try nanoseconds(options.lateThreshold, what: "the late threshold", maximum: 1_000_000_000)
+        let priority = try Checked.int(options.realtimePriority, "the real-time priority", in: 0...99)
+        let cpu = try options.cpu.map { (c) throws(StrobeError) -> Int in try Checked.int(c, "the player's CPU", in: 0...1023) } ?? -1
+        let capacity = try Checked.int(options.recordCapacity, "the record capacity", in: 0...Int(STROBE_PLAYER_MAX_RECORDS))
         for pin in pins where pin < 0 || pin > 31 {
             throw .invalidArgument("GPIO\(pin) is outside bank 0 (GPIO 0–31), the only bank the waveform engine drives")
         }
@@ -84,11 +91,10 @@ public final class WavePlayer: @unchecked Sendable {
         let clock = board.simulation.map { $0.clock } ?? strobe_clock_monotonic()
         var cfg = strobe_player_config()
         strobe_player_config_init(&cfg, port.set, port.clr, clock)
-        let lateNs = (try? nanoseconds(options.lateThreshold, what: "the late threshold")) ?? 10_000
         cfg.late_ns = lateNs
-        cfg.record_capacity = Swift.max(0, options.recordCapacity)
-        cfg.rt_priority = Int32(clamping: options.realtimePriority)
-        cfg.cpu = Int32(clamping: options.cpu ?? -1)
+        cfg.record_capacity = capacity
+        cfg.rt_priority = Int32(priority)
+        cfg.cpu = Int32(cpu)
         cfg.lock_memory = switch options.lockMemory {
         case .none: STROBE_LOCK_NONE
         case .player: STROBE_LOCK_PLAYER
@@ -120,7 +126,9 @@ public final class WavePlayer: @unchecked Sendable {
     /// Starts playing `waveform` (copied): its first pass begins with a block driving every pin
     /// it drives to its initial level (on hardware after a 1 ms lead that lets the thread settle).
     /// - Throws: ``StrobeError/invalidArgument(_:)`` when the player already plays, was
-    ///   released, or the waveform drives a pin the player does not own.
+    ///   released, or the waveform drives a pin the player does not own;
+    ///   ``StrobeError/outOfRange(parameter:value:range:)`` when the pass would start past
+    ///   ``maximumTimeNanoseconds`` (virtual time at its end).
     public func start(_ waveform: CompiledWaveform) throws(StrobeError) {
         try lock.withLock { _ throws(StrobeError) in
             try checkUsable(waveform)
@@ -176,20 +184,26 @@ public final class WavePlayer: @unchecked Sendable {
     }
 
     /// Virtual bench only: plays every block due at or before virtual time `until` (ns, the
-    /// bench's clock), then brings the clock there.
+    /// bench's clock, at most ``maximumTimeNanoseconds``), then brings the clock there.
     /// - Throws: ``StrobeError/unsupported(_:)`` on hardware and RAM, where the player's thread
-    ///   plays in real time.
+    ///   plays in real time; ``StrobeError/outOfRange(parameter:value:range:)`` for a time past
+    ///   ``maximumTimeNanoseconds``.
     public func run(until: UInt64) throws(StrobeError) {
         try lock.withLock { _ throws(StrobeError) in
             guard isVirtual else { throw .unsupported("run(until:) plays the virtual bench in virtual time; on hardware the player's thread plays in real time") }
+            _ = try Checked.int(until, "the time to run until (ns)", in: 0...maximumTimeNanoseconds)
             try check(strobe_player_run_until(player, until), "running the wave player")
         }
     }
 
-    /// Virtual bench only: plays `duration` of virtual time from the bench's current time.
+    /// Virtual bench only: plays `duration` (0…``maximumTimeNanoseconds`` ns) of virtual time
+    /// from the bench's current time.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for a negative duration, or
+    ///   one that would take virtual time past ``maximumTimeNanoseconds``.
     public func run(for duration: Duration) throws(StrobeError) {
         guard let simulation = board.simulation else { throw .unsupported("run(for:) plays the virtual bench in virtual time; on hardware the player's thread plays in real time") }
-        try run(until: simulation.now + (try nanoseconds(duration, what: "the run time")))
+        let ns = try Checked.nanoseconds(duration, "the run time")
+        try run(until: try Checked.sum(simulation.now, ns, "virtual time after the run"))
     }
 
     // MARK: Timing
@@ -251,6 +265,10 @@ public final class WavePlayer: @unchecked Sendable {
         guard rc != 0 else { return }
         let errno = Errno(cReturn: rc)
         if errno == .invalidArgument { throw .invalidArgument("\(operation): the waveform is not compiled") }
+        if errno == .overflow || errno == .outOfRange {
+            throw .outOfRange(parameter: "virtual time", value: "\(board.simulation?.now ?? 0) ns",
+                              range: "0…\(maximumTimeNanoseconds) ns (\(operation) would pass it)")
+        }
         throw .system(operation: operation, path: "GPIO bank 0", errno: errno)
     }
 }

@@ -58,12 +58,24 @@ public final class VirtualBench: RegisterSimulation, @unchecked Sendable {
     /// Virtual time in nanoseconds.
     public var now: UInt64 { strobe_vbench_now(handle) }
 
-    /// Moves virtual time forward.
-    public func advance(nanoseconds: UInt64) { strobe_vbench_advance(handle, nanoseconds) }
+    /// Moves virtual time forward by `nanoseconds`; virtual time runs from 0 to
+    /// ``Strobe/maximumTimeNanoseconds`` (2⁶³ − 1 ns, 292 years) and never wraps.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` when the move would pass
+    ///   that; time stays where it was.
+    public func advance(nanoseconds: UInt64) throws(StrobeError) {
+        guard strobe_vbench_advance(handle, nanoseconds) == 0 else {
+            throw .outOfRange(parameter: "virtual time", value: "\(now) ns + \(nanoseconds) ns",
+                              range: "0…\(maximumTimeNanoseconds) ns (2⁶³ − 1 ns, 292 years)")
+        }
+    }
 
-    /// Virtual time each register store takes (default 0), so traces of bit-banged code show
-    /// the stores spread out.
-    public func setStoreCost(nanoseconds: UInt64) { strobe_vbench_set_store_cost(handle, nanoseconds) }
+    /// Virtual time each register store takes, 0…1 s (default 0), so traces of bit-banged code
+    /// show the stores spread out.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for more than 1 s.
+    public func setStoreCost(nanoseconds: UInt64) throws(StrobeError) {
+        let ns = try Checked.int(nanoseconds, "the store cost (ns)", in: 0...STROBE_VBENCH_MAX_STORE_COST_NS)
+        strobe_vbench_set_store_cost(handle, ns)
+    }
 
     /// Register stores the bench has trapped and applied.
     public var storeCount: UInt64 { strobe_vbench_store_count(handle) }

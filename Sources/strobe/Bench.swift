@@ -91,6 +91,26 @@ struct BenchRow: Codable {
     var note: String?
 }
 
+extension BenchRow {
+    /// A row read from a file is checked before it is charted: every number finite and in a
+    /// range a measurement can have (ns/op and ops/s 10⁻³…10¹², syscalls/op 0…10⁶, ops ≥ 1), and
+    /// its names short. `place` names the file and row in the error.
+    func check(_ place: String) throws {
+        func inRange(_ v: Double, _ name: String, _ range: ClosedRange<Double>) throws {
+            guard v.isFinite, range.contains(v) else {
+                throw StrobeError.outOfRange(parameter: "\(place): \(name)", value: Checked.number(v), range: "\(Checked.number(range.lowerBound))…\(Checked.number(range.upperBound))")
+            }
+        }
+        try inRange(ns_per_op, "ns_per_op", 1e-3...1e12)
+        try inRange(ops_per_s, "ops_per_s", 1e-3...1e12)
+        if let s = syscalls_per_op { try inRange(s, "syscalls_per_op", 0...1e6) }
+        guard ops >= 1 else { throw StrobeError.outOfRange(parameter: "\(place): ops", value: "\(ops)", range: "1 or more") }
+        for (name, text) in [("env", env), ("backend", backend), ("op", op), ("impl", impl), ("where", `where` ?? ""), ("note", note ?? "")] where text.utf8.count > 1000 {
+            throw StrobeError.invalidArgument("\(place): \(name) is \(text.utf8.count) bytes long; a result's names are short")
+        }
+    }
+}
+
 /// A backend ready to measure: for each (operation, implementation) a loop of `count` operations.
 struct BenchTarget {
     var backend: String
@@ -122,12 +142,13 @@ struct Bench: ParsableCommand {
     @OptionGroup var target: TargetOptions
     @Option(help: ArgumentHelp("Only these backends (comma-separated; default: every one available).", valueName: "registers,sysfs,libgpiod")) var backends: String?
     @Option(help: ArgumentHelp("Layout of the RAM-backed block off a Pi.", valueName: "bcm2835|bcm2711|rp1")) var ram: Layout = .bcm2711
-    @Option(help: "GPIO to drive.") var pin: Int = 17
+    @Option(help: "GPIO to drive, 0…1023 (the layout or chip decides which exist).", transform: Parse.int("--pin", 0...PinList.maximumPin)) var pin: Int = 17
     @Option(help: ArgumentHelp("Pins for the mask operation, in --pin's 32-pin bank: a list (\"18,20-23\"), \"all\" (every other free pin of the bank) or \"next\" (--pin + 1). Default: all on a RAM block, the virtual bench or a simulated chip; next on hardware.", valueName: "list|all|next"))
     var maskPins: String?
-    @Option(help: "Register operations per round.") var toggles: UInt64 = 20_000_000
-    @Option(help: "Operations per round on the kernel backends (each is a syscall).") var syscallToggles: UInt64 = 100_000
-    @Option(help: "Rounds; C and Swift alternate and the median round is reported.") var rounds: Int = 7
+    @Option(help: "Register operations per round, 1…1000000000.", transform: Parse.int("--toggles", 1...1_000_000_000)) var toggles: UInt64 = 20_000_000
+    @Option(help: "Operations per round on the kernel backends (each is a syscall), 1…10000000.", transform: Parse.int("--syscall-toggles", 1...10_000_000))
+    var syscallToggles: UInt64 = 100_000
+    @Option(help: "Rounds, 1…101; C and Swift alternate and the median round is reported.", transform: Parse.int("--rounds", 1...101)) var rounds: Int = 7
     @Option(help: "Only this implementation (c or swift).") var impl: BenchImpl?
     @Option(help: "Only this operation (toggle, write, read or mask).") var op: BenchOp?
     @Flag(help: "Count syscalls per operation (runs each loop again under strace).") var countSyscalls = false
@@ -136,17 +157,26 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try target.requireRegisters("bench")  // --backend picks one way for other commands; bench takes --backends
-        guard toggles > 0, syscallToggles > 0, rounds > 0 else { throw StrobeError.invalidArgument("--toggles, --syscall-toggles and --rounds must be positive") }
         let wanted = try backendList()
         let env = BenchEnvironment.detect(target: target, ram: ram)
         var rows: [BenchRow] = []
-        var skipped: [String] = []
+        var notes: [String] = [], failures: [String] = []
         for backend in wanted {
             do {
                 try withTarget(backend, env: env) { t in rows += measure(t, env: env) }
             } catch {
-                skipped.append("\(backend): \(error)")
+                // What the user asked for by name, or got wrong, is an error; a backend they
+                // didn't name that this machine lacks is only a note.
+                if asked(backend) || Self.isInputError(error) { failures.append("\(backend): \(error)") }
+                else { notes.append("\(backend) not measured (not asked for, not available here): \(error)") }
             }
+        }
+        if !failures.isEmpty {
+            for n in notes { FileHandle.standardError.write(Data("note: \(n)\n".utf8)) }
+            throw StrobeError.invalidArgument("bench could not measure \(failures.joined(separator: "; "))")
+        }
+        guard !rows.isEmpty else {
+            throw StrobeError.unsupported("bench measured nothing: \(notes.isEmpty ? "no backend ran" : notes.joined(separator: "; "))")
         }
         if countSyscalls { try addSyscallCounts(&rows) }
         if let out {
@@ -158,15 +188,32 @@ struct Bench: ParsableCommand {
             print(String(decoding: try JSONEncoder.pretty.encode(rows), as: UTF8.self))
         } else {
             print(Report(rows: rows).table())
-            for s in skipped { print("skipped \(s)") }
+            for n in notes { print("note: \(n)") }
+        }
+    }
+
+    /// Whether the user asked for `backend`: named in --backends, the chip given with --chip,
+    /// or the virtual bench's registers.
+    func asked(_ backend: String) -> Bool {
+        if backends != nil { return true }
+        return (backend == "libgpiod" && target.chip != nil) || (backend == "registers" && target.virtual != nil)
+    }
+
+    /// Errors that say the request was wrong (a pin that doesn't exist, a pin listed twice),
+    /// not that the backend is missing here.
+    static func isInputError(_ error: any Error) -> Bool {
+        switch error as? StrobeError {
+        case .invalidPin, .invalidLine, .pinInUse, .outOfRange, .invalidArgument, .unsupportedFunction: true
+        default: error is ValidationError
         }
     }
 
     func backendList() throws -> [String] {
         let all = ["registers", "sysfs", "libgpiod"]
         guard let backends else { return target.virtual != nil ? ["registers"] : all }
-        let list = backends.split(separator: ",").map { String($0) }
-        for b in list where !all.contains(b) { throw ValidationError("unknown backend \(b): registers, sysfs or libgpiod") }
+        let list = backends.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
+        for b in list where !all.contains(b) { throw ValidationError("unknown backend '\(b)': registers, sysfs or libgpiod") }
+        if let twice = list.first(where: { b in list.filter { $0 == b }.count > 1 }) { throw ValidationError("--backends lists \(twice) twice") }
         return list
     }
 
@@ -250,7 +297,8 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         if let maskPins, maskPins != "all", maskPins != "next" {
-            let pins = try Bench.parsePinList(maskPins)
+            let pins: [Int]
+            do { pins = try PinList.parse(maskPins, option: "--mask-pins") } catch { throw ValidationError(error.description) }
             if pins.contains(pin) { throw ValidationError("--mask-pins includes --pin \(pin), which the other operations hold") }
             if let other = pins.first(where: { $0 / 32 != pin / 32 }) {
                 throw ValidationError("--mask-pins \(other) is not in --pin \(pin)'s 32-pin bank (\(pin / 32 * 32)–\(pin / 32 * 32 + 31)): one mask write reaches one bank")
@@ -261,18 +309,6 @@ struct Bench: ParsableCommand {
     /// Whether the mask operation is measured (its pins are claimed only then).
     var wantsMask: Bool { op == nil || op == .mask }
 
-    /// "18,20-23" → [18, 20, 21, 22, 23].
-    static func parsePinList(_ spec: String) throws -> [Int] {
-        var pins: [Int] = []
-        for part in spec.split(separator: ",", omittingEmptySubsequences: false) {
-            let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-            guard (1...2).contains(ends.count), let lo = ends.first!, let hi = ends.last!, lo >= 0, lo <= hi else {
-                throw ValidationError("--mask-pins takes a list like 18,20-23, or all, or next; not '\(spec)'")
-            }
-            pins += Array(lo...hi)
-        }
-        return pins
-    }
 
     /// The pins the mask loops write (see --mask-pins), never including --pin.
     /// "all" leaves out lines `isFree` says someone else holds.
@@ -281,7 +317,12 @@ struct Bench: ParsableCommand {
         switch maskPins ?? (onHardware ? "next" : "all") {
         case "all": return (bank * 32..<min(bank * 32 + 32, pinCount)).filter { $0 != pin && isFree($0) }
         case "next": return [pin + 1 < pinCount && (pin + 1) / 32 == bank ? pin + 1 : pin - 1]
-        case let list: return try Bench.parsePinList(list)
+        case let list:
+            let pins = try PinList.parse(list, option: "--mask-pins")
+            if let missing = pins.first(where: { $0 >= pinCount }) {
+                throw StrobeError.invalidArgument("--mask-pins \(missing) does not exist here: this GPIO block has \(pinCount) pins (0–\(pinCount - 1))")
+            }
+            return pins
         }
     }
 
@@ -297,7 +338,7 @@ struct Bench: ParsableCommand {
                     guard let loop = loops[i] else { continue }
                     let t0 = strobe_monotonic_ns()
                     loop(t.count)
-                    let dt = Double(strobe_monotonic_ns() - t0)
+                    let dt = Double(max(strobe_monotonic_ns() - t0, 1)) // a loop under the clock's resolution: 1 ns, never 0 (ops/s infinite)
                     samples[o, default: [:]][i, default: []].append(dt / Double(t.count))
                 }
             }

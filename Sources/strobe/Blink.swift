@@ -17,14 +17,12 @@ struct Blink: ParsableCommand {
     )
 
     @OptionGroup var target: TargetOptions
-    @Argument(help: "GPIO number.") var pin: Int
-    @Option(help: "Blinks per second.") var hz: Double = 1
-    @Option(help: "Stop after this many blinks (default: run until interrupted).") var count: Int?
+    @Argument(help: "GPIO number.", transform: Parse.pin()) var pin: Int
+    @Option(help: "Blinks per second, 0.01…100000 (a blink is at most 100 s).", transform: Parse.double("--hz", 0.01...100_000, unit: "Hz")) var hz: Double = 1
+    @Option(help: "Stop after this many blinks, 0…1000000000 (default: run until interrupted).", transform: Parse.int("--count", 0...1_000_000_000)) var count: Int?
     @Option(help: "Write the pin's changes to this VCD file (virtual bench only).") var trace: String?
 
     func validate() throws {
-        guard hz > 0, hz <= 100_000 else { throw ValidationError("--hz must be in (0, 100000]") }
-        if let count, count < 0 { throw ValidationError("--count must not be negative") }
         if trace != nil, target.virtual == nil { throw ValidationError("--trace needs --virtual: on hardware use a logic analyser") }
     }
 
@@ -48,15 +46,15 @@ struct Blink: ParsableCommand {
         do {
             let out = try controller.output(pin)
             bench?.clearChanges()
-            let half = 0.5 / hz
-            let halfNs = UInt64(half * 1e9)
+            // hz is 0.01…100000, so half a period is 5 µs…50 s: it converts exactly.
+            let halfNs = try Checked.nanoseconds(0.5 / hz, scale: 1e9, unit: "s", "half a blink period")
             var n = 0
             while count.map({ n < $0 }) ?? true {
                 out.set()
-                bench?.advance(nanoseconds: halfNs)
+                try bench?.advance(nanoseconds: halfNs)
                 strobe_sleep_ns(halfNs)
                 out.clear()
-                bench?.advance(nanoseconds: halfNs)
+                try bench?.advance(nanoseconds: halfNs)
                 strobe_sleep_ns(halfNs)
                 n += 1
             }

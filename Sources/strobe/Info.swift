@@ -8,8 +8,8 @@ struct Info: ParsableCommand {
 
     @OptionGroup var target: TargetOptions
 
-    @Option(name: .long, help: "Only these GPIOs (comma-separated).")
-    var pins: String?
+    @Option(name: .long, help: "Only these GPIOs (comma-separated, ranges allowed: 2,4-7).", transform: { try PinList.parse($0, option: "--pins") })
+    var pins: [Int]?
 
     func run() throws {
         try target.requireRegisters("info")
@@ -19,6 +19,8 @@ struct Info: ParsableCommand {
             print(boardLines(info).joined(separator: "\n"))
         }
         try target.withBoard { board in
+            // Every pin asked for must exist: a table without it would say nothing is wrong.
+            if let missing = pins?.first(where: { $0 >= board.layout.pinCount }) { throw StrobeError.invalidPin(missing, layout: board.layout) }
             print(render(board))
         }
     }
@@ -46,7 +48,7 @@ struct Info: ParsableCommand {
         out.append("")
         let header = Dictionary(HeaderPin.all.compactMap { p in p.gpio.map { ($0, p.physical) } }, uniquingKeysWith: { a, _ in a })
         out.append("GPIO  PIN  FUNCTION                 LEVEL  PULL")
-        let wanted = pins.map { Swift.Set($0.split(separator: ",").compactMap { Int($0.filter { !$0.isWhitespace }) }) }
+        let wanted = pins.map { Swift.Set($0) }
         for s in board.states() where wanted?.contains(s.pin) ?? true {
             var fn = s.function.description
             if let name = s.functionName { fn += " \(name)" }

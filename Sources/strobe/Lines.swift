@@ -12,7 +12,7 @@ struct Lines: ParsableCommand {
             """
     )
     @OptionGroup var target: TargetOptions
-    @Argument(help: "Line offsets (default: every line of the chip).") var pins: [Int] = []
+    @Argument(help: "Line offsets (default: every line of the chip).", transform: Parse.pin("a line offset")) var pins: [Int] = []
 
     func run() throws {
         guard target.backend == .libgpiod else {

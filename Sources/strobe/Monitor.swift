@@ -1,45 +1,26 @@
 import ArgumentParser
 import Dispatch
-import Strobe
+@_spi(StrobeInternals) import Strobe
 import StrobeSimulator
 
-/// A duration on the command line: "5ms", "1.5ms", "250us", "2s", "100ns" (a bare number is ms).
-struct DurationArgument: ExpressibleByArgument, CustomStringConvertible {
-    var nanoseconds: UInt64
-    var duration: Duration { .nanoseconds(Int64(nanoseconds)) }
-    var description: String { "\(nanoseconds)ns" }
-
-    init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
-
-    init?(argument: String) {
-        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
-        var text = Substring(argument.lowercased())
-        var scale = 1e6
-        for (suffix, s) in units where text.hasSuffix(suffix) {
-            text = text.dropLast(suffix.count)
-            scale = s
-            break
-        }
-        // Finite, not negative, and within what UInt64 nanoseconds hold (584 years).
-        guard let v = Double(text), v >= 0, v.isFinite, (v * scale).rounded() < 1.8e19 else { return nil }
-        nanoseconds = UInt64((v * scale).rounded())
-    }
-}
-
-/// "1@0 0@1ms 1@1.2ms": levels to drive at virtual times (from the start of the run).
-struct Stimulus: ExpressibleByArgument {
+/// "1@0 0@1ms 1@1.2ms": levels to drive at virtual times (from the start of the run), each
+/// at most 24 h and none before the one ahead of it; at most 100 000 steps.
+struct Stimulus {
     var steps: [(level: Level, at: UInt64)]
-    init?(argument: String) {
+
+    static func parse(_ argument: String) throws -> Stimulus {
+        let takes = RangeText("--stimulus", takes: "steps \"LEVEL@TIME ...\" (e.g. \"1@0 0@1ms\"), times 0…24 h in order, at most 100000 steps")
         var steps: [(Level, UInt64)] = []
         for token in argument.split(whereSeparator: { $0 == " " || $0 == "," }) {
             let parts = token.split(separator: "@", maxSplits: 1)
             guard parts.count == 2, let level = Level(argument: String(parts[0])),
-                  let at = DurationArgument(argument: String(parts[1])) else { return nil }
-            if let last = steps.last, at.nanoseconds < last.1 { return nil }
-            steps.append((level, at.nanoseconds))
+                  let at = DurationArgument.nanoseconds(parsing: String(parts[1])), at <= 24 * DurationArgument.hour,
+                  steps.count < 100_000 else { throw takes }
+            if let last = steps.last, at < last.1 { throw takes }
+            steps.append((level, at))
         }
-        guard !steps.isEmpty else { return nil }
-        self.steps = steps
+        guard !steps.isEmpty else { throw takes }
+        return Stimulus(steps: steps)
     }
 }
 
@@ -56,19 +37,22 @@ struct Monitor: ParsableCommand {
     )
 
     @OptionGroup var target: TargetOptions
-    @Argument(help: "GPIO number.") var pin: Int
+    @Argument(help: "GPIO number.", transform: Parse.pin()) var pin: Int
     @Option(help: "rising, falling or both.") var edge: Edge = .both
-    @Option(help: "Debounce time: edges closer than this to the last reported one are dropped (e.g. 5ms).") var bounce: DurationArgument = .init(nanoseconds: 0)
-    @Option(help: ArgumentHelp("libgpiod 2.x: the kernel debounces the line, reporting an edge once the new level has held this long (e.g. 5ms); --bounce may filter again after it.", valueName: "time"))
+    @Option(help: "Debounce time, 0…60 s: edges closer than this to the last reported one are dropped (e.g. 5ms).",
+            transform: Parse.duration("--bounce", maximum: 60 * DurationArgument.second))
+    var bounce: DurationArgument = .init(nanoseconds: 0)
+    @Option(help: ArgumentHelp("libgpiod 2.x: the kernel debounces the line, reporting an edge once the new level has held this long (1 µs…60 s, e.g. 5ms); --bounce may filter again after it.", valueName: "time"),
+            transform: Parse.duration("--kernel-debounce", minimum: 1_000, maximum: 60 * DurationArgument.second))
     var kernelDebounce: DurationArgument?
     @Option(help: "Pull to set on the input: up, down or none (default: leave it).") var pull: Pull?
-    @Option(help: "Exit after this many edges.") var count: Int?
-    @Option(help: "Exit after this long (e.g. 10s).") var timeout: DurationArgument?
-    @Option(help: "Virtual bench only: levels to drive at virtual times, \"LEVEL@TIME ...\".") var stimulus: Stimulus?
+    @Option(help: "Exit after this many edges (1…1000000000).", transform: Parse.int("--count", 1...1_000_000_000)) var count: Int?
+    @Option(help: "Exit after this long (1 ns…24 h, e.g. 10s).", transform: Parse.duration("--timeout", minimum: 1, maximum: 24 * DurationArgument.hour))
+    var timeout: DurationArgument?
+    @Option(help: "Virtual bench only: levels to drive at virtual times, \"LEVEL@TIME ...\" (times 0…24 h).", transform: Stimulus.parse) var stimulus: Stimulus?
 
     func validate() throws {
         if stimulus != nil, target.virtual == nil { throw ValidationError("--stimulus needs --virtual: on hardware, the world drives the pin") }
-        if let count, count <= 0 { throw ValidationError("--count must be positive") }
         if kernelDebounce != nil, target.backend != .libgpiod {
             throw ValidationError("--kernel-debounce asks the kernel's GPIO character device: use it with --backend libgpiod (or debounce with --bounce)")
         }
@@ -78,11 +62,14 @@ struct Monitor: ParsableCommand {
         if let stimulus {
             try target.withBoard { board in
                 let monitor = try board.monitor(pin, edge: edge, pull: pull, bounce: bounce.duration) { print($0) }
+                // Stopped on every path, a refused step too: dropping a monitor without stop()
+                // while its thread starts reads a destroyed object (EdgeMonitor's [unowned self]).
+                defer { monitor.stop() }
                 guard let bench = board.bench else { return }
                 let start = bench.now
                 for step in stimulus.steps {
-                    let target = start + step.at
-                    if target > bench.now { bench.advance(nanoseconds: target - bench.now) }
+                    let target = try Checked.sum(start, step.at, "virtual time at a --stimulus step")
+                    if target > bench.now { try bench.advance(nanoseconds: target - bench.now) }
                     try bench.drive(pin, to: step.level)
                 }
                 monitor.stop()

@@ -8,7 +8,7 @@ import Glibc
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Read a pin's level (and show its function and pull).")
     @OptionGroup var target: TargetOptions
-    @Argument(help: "GPIO number.") var pin: Int
+    @Argument(help: "GPIO number.", transform: Parse.pin()) var pin: Int
     @Flag(name: .shortAndLong, help: "Print only 0 or 1.") var quiet = false
 
     func run() throws {
@@ -43,18 +43,18 @@ struct Set: ParsableCommand {
             """
     )
     @OptionGroup var target: TargetOptions
-    @Argument(help: "GPIO number.") var pin: Int
+    @Argument(help: "GPIO number.", transform: Parse.pin()) var pin: Int
     @Argument(help: "Level: 1/0, high/low, on/off.") var level: Level
     @Option(help: ArgumentHelp("push-pull, or open-drain (1 releases the line to its pull).", valueName: "push-pull|open-drain"))
     var drive: DriveChoice = .pushPull
     @Option(help: "open-drain: the pull that makes a released line read high (up, down or none; default up, sysfs none).")
     var pull: Pull?
-    @Option(help: "Hold the pin this long (e.g. 2s, at most 24 h), then give it back restored.") var hold: DurationArgument?
+    @Option(help: "Hold the pin this long (e.g. 2s, at most 24 h), then give it back restored.",
+            transform: Parse.duration("--hold", maximum: 24 * DurationArgument.hour))
+    var hold: DurationArgument?
 
     func validate() throws {
         if pull != nil, drive != .openDrain { throw ValidationError("--pull goes with --drive open-drain") }
-        // A hold is a wait: one of years would be a hang, not a hold.
-        if let hold, hold.nanoseconds > 86_400 * 1_000_000_000 { throw ValidationError("--hold takes at most 24 h, not \(hold)") }
     }
 
     func run() throws {
@@ -104,7 +104,7 @@ struct Set: ParsableCommand {
 struct Toggle: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Invert an output pin.")
     @OptionGroup var target: TargetOptions
-    @Argument(help: "GPIO number.") var pin: Int
+    @Argument(help: "GPIO number.", transform: Parse.pin()) var pin: Int
 
     func run() throws {
         try target.requireRegisters("toggle")
@@ -122,7 +122,7 @@ struct Toggle: ParsableCommand {
 struct Mode: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Select a pin's function: in, out, alt0-alt5 (BCM), a0-a8 or none (RP1).")
     @OptionGroup var target: TargetOptions
-    @Argument(help: "GPIO number.") var pin: Int
+    @Argument(help: "GPIO number.", transform: Parse.pin()) var pin: Int
     @Argument(help: "Function: in, out, alt0…alt5, a0…a8, none.") var function: PinFunction
 
     func run() throws {
@@ -137,7 +137,7 @@ struct Mode: ParsableCommand {
 struct PullCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pull", abstract: "Set a pin's pull resistor: up, down or none.")
     @OptionGroup var target: TargetOptions
-    @Argument(help: "GPIO number.") var pin: Int
+    @Argument(help: "GPIO number.", transform: Parse.pin()) var pin: Int
     @Argument(help: "up, down or none.") var pull: Pull
 
     func run() throws {

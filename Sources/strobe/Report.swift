@@ -111,7 +111,9 @@ struct Report {
         }
         var axis: [String] = []
         var tick = lo
-        while tick <= hi * 1.0001 {
+        // Rows are checked on load (ops/s 10⁻³…10¹²), so this is at most 16 ticks; the bound
+        // keeps it so for rows made in code.
+        while tick <= hi * 1.0001, tick.isFinite, axis.count < 64 {
             axis.append("<line x1=\"\(x(tick))\" y1=\"\(top - 6)\" x2=\"\(x(tick))\" y2=\"\(y)\" stroke=\"#ddd\"/>")
             axis.append("<text x=\"\(x(tick))\" y=\"\(top - 10)\" text-anchor=\"middle\" fill=\"#666\">\(rate(tick))</text>")
             tick *= 10
@@ -133,22 +135,57 @@ struct Report {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    /// Every row in `dir`: bench-*.json (arrays) and *.jsonl (one row per line).
+    /// Every row in `dir`: bench-*.json (arrays) and *.jsonl (one row per line), each checked
+    /// (``BenchRow/check()``); a file that isn't rows is an error naming it.
     static func load(_ dir: String) throws -> [BenchRow] {
         let fm = FileManager.default
         var rows: [BenchRow] = []
-        for name in try fm.contentsOfDirectory(atPath: dir).sorted() {
+        let names: [String]
+        do { names = try fm.contentsOfDirectory(atPath: dir).sorted() } catch {
+            throw StrobeError.invalidArgument("\(dir) is not a directory of results that can be read")
+        }
+        for name in names {
             let path = "\(dir)/\(name)"
             if name.hasPrefix("bench-") && name.hasSuffix(".json") {
-                rows += try JSONDecoder().decode([BenchRow].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+                let data = try readResults(path)
+                let decoded: [BenchRow]
+                do { decoded = try JSONDecoder().decode([BenchRow].self, from: data) } catch { throw notRows(path, error) }
+                for (i, r) in decoded.enumerated() { try r.check("\(path) row \(i + 1)") }
+                rows += decoded
             } else if name.hasSuffix(".jsonl") {
-                let text = try String(contentsOfFile: path, encoding: .utf8)
-                for line in text.split(separator: "\n") where line.hasPrefix("{") {
-                    rows.append(try JSONDecoder().decode(BenchRow.self, from: Data(line.utf8)))
+                guard let text = String(data: try readResults(path), encoding: .utf8) else {
+                    throw StrobeError.invalidArgument("\(path) is not UTF-8 text: not benchmark rows")
+                }
+                for (i, line) in text.split(separator: "\n").enumerated() where line.hasPrefix("{") {
+                    let row: BenchRow
+                    do { row = try JSONDecoder().decode(BenchRow.self, from: Data(line.utf8)) } catch { throw notRows("\(path) line \(i + 1)", error) }
+                    try row.check("\(path) line \(i + 1)")
+                    rows.append(row)
                 }
             }
         }
         return rows
+    }
+
+    /// A results file's bytes; at most 64 MB (a bench run writes kilobytes).
+    static func readResults(_ path: String) throws -> Data {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= 64 << 20 else { throw StrobeError.invalidArgument("\(path) is \(size) bytes: over 64 MB, not benchmark rows") }
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw StrobeError.invalidArgument("\(path) can't be read (\((error as NSError).localizedDescription))")
+        }
+    }
+
+    /// "PATH is not benchmark rows: the key ops_per_s is missing" — one line for a decoding error.
+    static func notRows(_ where: String, _ error: any Error) -> StrobeError {
+        let why: String = switch error as? DecodingError {
+        case .keyNotFound(let key, _)?: "the key \(key.stringValue) is missing"
+        case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?:
+            "\(c.codingPath.map(\.stringValue).filter { !$0.isEmpty }.joined(separator: ".")) has the wrong type"
+        case .dataCorrupted(let c)?: c.codingPath.isEmpty ? "not valid JSON" : "\(c.codingPath.map(\.stringValue).joined(separator: ".")) is not a valid value"
+        default: "not valid JSON"
+        }
+        return .invalidArgument("\(`where`) is not benchmark rows: \(why)")
     }
 }
 
@@ -159,7 +196,8 @@ struct ReportCommand: ParsableCommand {
     )
 
     @Argument(help: "Directory with the results.") var directory: String
-    @Option(help: "Fail when any Swift row's Swift/C ratio is below this (e.g. 0.98: Swift may cost at most 2 % over C).")
+    @Option(help: "Fail when any Swift row's Swift/C ratio is below this, 0.01…100 (e.g. 0.98: Swift may cost at most 2 % over C).",
+            transform: Parse.double("--min-swift-ratio", 0.01...100))
     var minSwiftRatio: Double?
 
     func run() throws {

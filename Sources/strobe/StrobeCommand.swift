@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Strobe
 
 @main
@@ -12,7 +13,13 @@ struct StrobeCommand: ParsableCommand {
         } catch let error as StrobeError {
             exit(withError: CLIError(error))
         } catch {
-            exit(withError: error)
+            // A refused argument is one line naming the value and the range it takes: the
+            // usage ArgumentParser would print after it is what --help shows.
+            let code = exitCode(for: error)
+            let text = message(for: error)
+            guard !code.isSuccess, !text.isEmpty, !text.contains("\n") else { exit(withError: error) }
+            FileHandle.standardError.write(Data("Error: \(text)\n".utf8))
+            Foundation.exit(code.rawValue)
         }
     }
 

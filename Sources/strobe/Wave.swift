@@ -1,6 +1,6 @@
 import ArgumentParser
 import CStrobe
-import Strobe
+@_spi(StrobeInternals) import Strobe
 import StrobeSimulator
 #if canImport(Glibc)
 import Glibc
@@ -9,16 +9,17 @@ import Glibc
 /// Options shared by `strobe pwm`, `strobe servo` and `strobe wave`: how long to play, the
 /// trace, and the real-time settings.
 struct PlaybackOptions: ParsableArguments {
-    @Option(help: "How long to play: virtual time on the bench, real time on hardware (e.g. 1s, 250ms).")
+    @Option(help: "How long to play, 1 µs…24 h: virtual time on the bench, real time on hardware (e.g. 1s, 250ms).",
+            transform: Parse.duration("--duration", minimum: 1_000, maximum: 24 * DurationArgument.hour))
     var duration: DurationArgument = .init(nanoseconds: 1_000_000_000)
 
     @Option(help: "Write the played pins' changes to this VCD file (virtual bench only).")
     var trace: String?
 
-    @Option(help: "Real time: SCHED_FIFO priority 1–99 for the player thread (0: don't ask).")
+    @Option(help: "Real time: SCHED_FIFO priority 1–99 for the player thread (0: don't ask).", transform: Parse.int("--priority", 0...99))
     var priority: Int = 50
 
-    @Option(help: "Real time: pin the player thread to this CPU.")
+    @Option(help: "Real time: pin the player thread to this CPU (0…1023).", transform: Parse.int("--cpu", 0...1023))
     var cpu: Int?
 
     @Option(help: ArgumentHelp("Play in real time on a RAM block shaped like this layout (timing measurements off a Pi).", valueName: "bcm2835|bcm2711|rp1"))
@@ -28,8 +29,6 @@ struct PlaybackOptions: ParsableArguments {
         try target.requireRegisters("waveforms")
         if trace != nil, target.virtual == nil { throw ValidationError("--trace needs --virtual: on hardware use a logic analyser") }
         if ram != nil, target.virtual != nil { throw ValidationError("--ram and --virtual are two different boards; pick one") }
-        guard duration.nanoseconds > 0 else { throw ValidationError("--duration must be positive") }
-        guard (0...99).contains(priority) else { throw ValidationError("--priority must be 0–99") }
     }
 
     var playerOptions: WavePlayer.Options {
@@ -53,12 +52,13 @@ struct PlaybackOptions: ParsableArguments {
     private func play(_ wave: CompiledWaveform, on board: Board, title: String) throws {
         let player = try WavePlayer(board: board, pins: wave.pins, options: playerOptions)
         if let bench = board.bench {
+            try checkRecordable(wave)
             bench.clearChanges()
             let t0 = bench.now
             try player.start(wave)
             // Play up to the last instant of --duration, then finish that period: the trace holds
             // whole periods only (exactly --duration when it is a multiple of the period).
-            try player.run(until: t0 + duration.nanoseconds - 1)
+            try player.run(until: try Checked.sum(t0, duration.nanoseconds - 1, "virtual time at the end of --duration"))
             player.stop(atBoundary: true)
             if let trace { try bench.writeVCD(to: trace, pins: wave.pins) }
             print("\(title): \(formatSeconds(bench.now - t0)) of virtual time (\(board.backendDescription))")
@@ -71,7 +71,7 @@ struct PlaybackOptions: ParsableArguments {
             getrusage(RUSAGE_SELF.rawValue, &usage0)
             let start = strobe_monotonic_ns()
             try player.start(wave)
-            let end = start + duration.nanoseconds
+            let end = try Checked.sum(start, duration.nanoseconds, "the end of --duration")
             while true {
                 let t = strobe_monotonic_ns()
                 if t >= end { break }
@@ -89,6 +89,26 @@ struct PlaybackOptions: ParsableArguments {
         }
         print(player.timingReport())
         player.release()
+    }
+}
+
+/// The virtual bench records every edge it plays: refuse a --duration whose edges would
+/// take gigabytes (a long run of a fast wave) instead of growing memory until it runs out.
+extension PlaybackOptions {
+    /// Each edge is a trapped store and a recorded change: 2 million take a few seconds and
+    /// tens of MB.
+    static let maximumRecordedEdges: UInt64 = 2_000_000
+
+    func checkRecordable(_ wave: CompiledWaveform) throws {
+        let period = wave.periodNanoseconds
+        guard period > 0 else { return } // a one-shot plays its edges once
+        let perPeriod = UInt64(wave.blocks.count)
+        let (periods, _) = (duration.nanoseconds / period).addingReportingOverflow(1)
+        let (edges, overflow) = periods.multipliedReportingOverflow(by: perPeriod)
+        if overflow || edges > Self.maximumRecordedEdges {
+            throw StrobeError.outOfRange(parameter: "--duration", value: "\(duration)",
+                                         range: "at most \(formatNanoseconds(Self.maximumRecordedEdges / max(perPeriod, 1) * period)) for this wave on the virtual bench (\(Self.maximumRecordedEdges) recorded edges)")
+        }
     }
 }
 
@@ -113,10 +133,10 @@ struct PWMCommand: ParsableCommand {
 
     @OptionGroup var target: TargetOptions
     @OptionGroup var playback: PlaybackOptions
-    @Argument(help: "GPIO number (0–31).") var pin: Int
-    @Option(help: "Frequency in Hz.") var freq: Double
-    @Option(help: "Duty cycle, 0…1.") var duty: Double
-    @Option(help: "Phase of the rising edge in the period, 0…1.") var phase: Double = 0
+    @Argument(help: "GPIO number (0–31).", transform: Parse.pin()) var pin: Int
+    @Option(help: "Frequency in Hz, 1…1000000000 (the engine's minimum gap limits it further).", transform: Parse.double("--freq", 1...1e9, unit: "Hz")) var freq: Double
+    @Option(help: "Duty cycle, 0…1.", transform: Parse.double("--duty", 0...1)) var duty: Double
+    @Option(help: "Phase of the rising edge in the period, 0…1.", transform: Parse.double("--phase", 0...1)) var phase: Double = 0
 
     func validate() throws { try playback.validate(target) }
 
@@ -135,65 +155,76 @@ struct ServoCommand: ParsableCommand {
 
     @OptionGroup var target: TargetOptions
     @OptionGroup var playback: PlaybackOptions
-    @Argument(help: "GPIO number (0–31).") var pin: Int
-    @Option(help: "Angle in degrees, 0…180.") var angle: Double?
-    @Option(name: .customLong("pulse-us"), help: "Pulse width in µs, 500–2500.") var pulseUs: Double?
+    @Argument(help: "GPIO number (0–31).", transform: Parse.pin()) var pin: Int
+    @Option(help: "Angle in degrees, 0…180.", transform: Parse.double("--angle", 0...180, unit: "degrees")) var angle: Double?
+    @Option(name: .customLong("pulse-us"), help: "Pulse width in µs, 500–2500.", transform: Parse.double("--pulse-us", 500...2500, unit: "µs")) var pulseUs: Double?
 
     func validate() throws {
         try playback.validate(target)
         guard (angle == nil) != (pulseUs == nil) else { throw ValidationError("give exactly one of --angle and --pulse-us") }
-        if let angle, !(0...180).contains(angle) { throw ValidationError("--angle must be 0…180") }
     }
 
     func run() throws {
-        let width: Duration = angle.map { Waveform.servoPulseWidth(angle: $0) } ?? .nanoseconds(Int64((pulseUs! * 1000).rounded()))
+        let width: Duration = try angle.map { try Waveform.servoPulseWidth(angle: $0) }
+            ?? .nanoseconds(Int64(try Checked.nanoseconds(pulseUs ?? 0, scale: 1000, unit: "µs", "--pulse-us")))
         let wave = Waveform().servo(pin: pin, pulseWidth: width)
         let us = width / .microseconds(1)
         try playback.play(wave, title: "GPIO\(pin): servo pulse \(us) µs at 50 Hz", target: target)
     }
 }
 
-/// "18:1000:0.25[:0.5]" — a PWM channel.
-struct PWMChannelArgument: ExpressibleByArgument {
+/// "18:1000:0.25[:0.5]" — a PWM channel: pin 0–31, frequency 1 Hz…1 GHz, duty and phase 0…1.
+struct PWMChannelArgument {
     var pin: Int, frequency: Double, duty: Double, phase: Double
-    init?(argument: String) {
-        let p = argument.split(separator: ":").map(String.init)
-        guard p.count == 3 || p.count == 4, let pin = Int(p[0]), let f = Double(p[1]), let d = Double(p[2]) else { return nil }
-        let phase = p.count == 4 ? Double(p[3]) : 0
-        guard let phase else { return nil }
-        (self.pin, self.frequency, self.duty, self.phase) = (pin, f, d, phase)
+
+    static func parse(_ argument: String) throws -> PWMChannelArgument {
+        let p = argument.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 3 || p.count == 4 else { throw RangeText("--pwm", takes: "PIN:FREQ:DUTY[:PHASE], e.g. 18:1000:0.25") }
+        return PWMChannelArgument(pin: try Parse.pin("--pwm's PIN")(p[0]), frequency: try Parse.double("--pwm's FREQ", 1...1e9, unit: "Hz")(p[1]),
+                                  duty: try Parse.double("--pwm's DUTY", 0...1)(p[2]),
+                                  phase: p.count == 4 ? try Parse.double("--pwm's PHASE", 0...1)(p[3]) : 0)
     }
 }
 
-/// "17:1500[:50]" — a servo channel: pin, pulse µs, frame Hz.
-struct ServoChannelArgument: ExpressibleByArgument {
-    var pin: Int, pulseUs: Double, frequency: Double
-    init?(argument: String) {
-        let p = argument.split(separator: ":").map(String.init)
-        guard p.count == 2 || p.count == 3, let pin = Int(p[0]), let us = Double(p[1]) else { return nil }
-        let hz = p.count == 3 ? Double(p[2]) : 50
-        guard let hz else { return nil }
-        (self.pin, self.pulseUs, self.frequency) = (pin, us, hz)
+/// "17:1500[:50]" — a servo channel: pin 0–31, pulse 500–2500 µs, frame 1…1000 Hz (default 50).
+struct ServoChannelArgument {
+    var pin: Int, pulseWidth: Duration, frequency: Double
+
+    static func parse(_ argument: String) throws -> ServoChannelArgument {
+        let p = argument.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 2 || p.count == 3 else { throw RangeText("--servo", takes: "PIN:US[:HZ], e.g. 17:1500") }
+        let us = try Parse.double("--servo's US", 500...2500, unit: "µs")(p[1])
+        return ServoChannelArgument(pin: try Parse.pin("--servo's PIN")(p[0]), pulseWidth: .nanoseconds(Int64((us * 1000).rounded())),
+                                    frequency: p.count == 3 ? try Parse.double("--servo's HZ", 1...1000, unit: "Hz")(p[2]) : 50)
     }
 }
 
 /// "20:100,250,400,450[:1000]" — a pulse train: pin, edge times in µs from the start (the line
-/// starts low and toggles at each), and a loop period in µs (omitted: play once).
-struct TrainChannelArgument: ExpressibleByArgument {
-    var pin: Int, edgesUs: [Double], loopUs: Double?
-    init?(argument: String) {
+/// starts low and toggles at each; each 0…10¹² µs), and a loop period in µs (0.001…10⁶ µs, that
+/// is 1 ns…1 s; omitted: play once). A period that rounds to 0 ns is refused, never "once".
+struct TrainChannelArgument {
+    var pin: Int, edges: [Duration], loopPeriod: Duration?
+
+    static let maximumEdges = 100_000
+
+    static func parse(_ argument: String) throws -> TrainChannelArgument {
         let p = argument.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard p.count == 2 || p.count == 3, let pin = Int(p[0]) else { return nil }
-        let edges = p[1].split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
-        guard !edges.isEmpty, edges.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else { return nil }
-        var loop: Double?
-        if p.count == 3 {
-            guard let l = Double(p[2]), l.isFinite, l > 0 else { return nil }
-            loop = l
+        guard p.count == 2 || p.count == 3 else { throw RangeText("--train", takes: "PIN:T1,T2,...[:LOOP] (µs), e.g. 20:100,250,400,450:1000") }
+        let pin = try Parse.pin("--train's PIN")(p[0])
+        let texts = p[1].split(separator: ",", omittingEmptySubsequences: false)
+        guard texts.count <= maximumEdges else { throw RangeText("--train", takes: "at most \(maximumEdges) edge times") }
+        var edges: [Duration] = []
+        for t in texts {
+            guard let us = Parse.decimal(String(t)) else { throw RangeText("--train's edge times", takes: "numbers of µs, 0…10¹² µs (not '\(t)')") }
+            edges.append(.nanoseconds(Int64(try Checked.nanoseconds(us, scale: 1000, unit: "µs", "--train's edge time", maximum: 1_000_000_000_000_000))))
         }
-        (self.pin, self.edgesUs, self.loopUs) = (pin, edges.map { $0! }, loop)
+        var loop: Duration?
+        if p.count == 3 {
+            guard let us = Parse.decimal(p[2]) else { throw RangeText("--train's LOOP", takes: "a period in µs, 0.001…1000000 (1 ns…1 s)") }
+            loop = .nanoseconds(Int64(try Checked.nanoseconds(us, scale: 1000, unit: "µs", "--train's LOOP period", minimum: 1, maximum: 1_000_000_000)))
+        }
+        return TrainChannelArgument(pin: pin, edges: edges, loopPeriod: loop)
     }
-    static func duration(us: Double) -> Duration { .nanoseconds(Int64((us * 1000).rounded())) }
 }
 
 struct WaveCommand: ParsableCommand {
@@ -211,9 +242,12 @@ struct WaveCommand: ParsableCommand {
 
     @OptionGroup var target: TargetOptions
     @OptionGroup var playback: PlaybackOptions
-    @Option(help: ArgumentHelp("A PWM channel (repeatable).", valueName: "PIN:FREQ:DUTY[:PHASE]")) var pwm: [PWMChannelArgument] = []
-    @Option(help: ArgumentHelp("A servo channel (repeatable): pulse in µs, frame rate in Hz (default 50).", valueName: "PIN:US[:HZ]")) var servo: [ServoChannelArgument] = []
-    @Option(help: ArgumentHelp("A pulse train (repeatable): edge times in µs from the start, then the loop period in µs (omitted: once).", valueName: "PIN:T1,T2,...[:LOOP]"))
+    @Option(help: ArgumentHelp("A PWM channel (repeatable): frequency 1 Hz…1 GHz, duty and phase 0…1.", valueName: "PIN:FREQ:DUTY[:PHASE]"), transform: PWMChannelArgument.parse)
+    var pwm: [PWMChannelArgument] = []
+    @Option(help: ArgumentHelp("A servo channel (repeatable): pulse 500–2500 µs, frame rate 1–1000 Hz (default 50).", valueName: "PIN:US[:HZ]"), transform: ServoChannelArgument.parse)
+    var servo: [ServoChannelArgument] = []
+    @Option(help: ArgumentHelp("A pulse train (repeatable): edge times in µs from the start, then the loop period in µs, 0.001–1000000 (omitted: once).", valueName: "PIN:T1,T2,...[:LOOP]"),
+            transform: TrainChannelArgument.parse)
     var train: [TrainChannelArgument] = []
 
     func validate() throws {
@@ -224,11 +258,8 @@ struct WaveCommand: ParsableCommand {
     func run() throws {
         var wave = Waveform()
         for c in pwm { wave = wave.pwm(pin: c.pin, frequency: c.frequency, duty: c.duty, phase: c.phase) }
-        for c in servo { wave = wave.servo(pin: c.pin, pulseWidth: .nanoseconds(Int64((c.pulseUs * 1000).rounded())), frequency: c.frequency) }
-        for c in train {
-            wave = wave.pulseTrain(pin: c.pin, edges: c.edgesUs.map(TrainChannelArgument.duration(us:)),
-                                   loopPeriod: c.loopUs.map(TrainChannelArgument.duration(us:)))
-        }
+        for c in servo { wave = wave.servo(pin: c.pin, pulseWidth: c.pulseWidth, frequency: c.frequency) }
+        for c in train { wave = wave.pulseTrain(pin: c.pin, edges: c.edges, loopPeriod: c.loopPeriod) }
         let pins = wave.channels.map { "GPIO\($0.pin)" }.joined(separator: ", ")
         try playback.play(wave, title: "\(wave.channels.count) channels (\(pins))", target: target)
     }

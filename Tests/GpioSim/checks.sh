@@ -316,8 +316,10 @@ if wait_for 20 held 11 strobe; then
         sh -c "[ $rc -ne 0 ] && [ \"\$(wc -l <'$tmp/out')\" -eq 1 ] && grep -q 'busy' '$tmp/out' && grep -q '\"strobe\"' '$tmp/out'"
     timeout 60 "$STROBE" bench --backends libgpiod --chip "$CHIP" --pin 13 --op mask --mask-pins 10-12 \
         --syscall-toggles 1 --rounds 1 >"$tmp/out" 2>&1
-    check "busy: an output group of lines 10-12 is refused, naming line 11 and its holder \"strobe\"" \
-        "$(tr '\n' '|' <"$tmp/out")" grep -q 'skipped libgpiod:.*line 11 is held by "strobe"' "$tmp/out"
+    rc=$?
+    check "busy: an output group of lines 10-12 is refused with a non-zero exit, naming line 11 and its holder \"strobe\"" \
+        "status $rc: $(tr '\n' '|' <"$tmp/out")" \
+        sh -c "[ $rc -ne 0 ] && grep -q 'could not measure libgpiod:.*line 11 is held by \"strobe\"' '$tmp/out'"
     kill -TERM "$mon_pid"
     wait "$mon_pid"
     check "busy: the monitor gives line 11 back on SIGTERM" "$(grep "gpio-$((BASE + 11)) " /sys/kernel/debug/gpio)" \

@@ -118,8 +118,8 @@ struct CLITests {
         #expect(try maskNote(["--pin", "40", "--mask-pins", "all"]) == "25-pin mask", "bank 1 of the bcm2711 has GPIO 32–57")
         let refusals = [
             (["--mask-pins", "17"], "includes --pin 17"),
-            (["--mask-pins", "3-x"], "takes a list like 18,20-23"),
-            (["--mask-pins", "5,,6"], "takes a list like 18,20-23"),
+            (["--mask-pins", "3-x"], "takes a list of GPIO numbers"),
+            (["--mask-pins", "5,,6"], "takes a list of GPIO numbers"),
             (["--mask-pins", "40"], "is not in --pin 17's 32-pin bank"),
         ]
         for (args, message) in refusals {

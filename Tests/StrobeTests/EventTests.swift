@@ -34,7 +34,7 @@ struct EventTests {
         }
         #expect(throws: StrobeError.pinInUse(17)) { _ = try board.output(17) }
         for (level, at) in [(Level.low, 1_000_000), (.high, 1_200_000), (.low, 1_400_000), (.high, 30_000_000), (.low, 30_500_000), (.high, 31_000_000)] as [(Level, UInt64)] {
-            bench.advance(nanoseconds: at - bench.now)
+            try bench.advance(nanoseconds: at - bench.now)
             try bench.drive(17, to: level)
         }
         var received: [EdgeEvent] = []
@@ -55,7 +55,7 @@ struct EventTests {
         let bench = try #require(board.bench)
         let rising = try board.monitor(5, edge: .rising, pull: .down)
         for level in [Level.high, .low, .high, .low] {
-            bench.advance(nanoseconds: 1000)
+            try bench.advance(nanoseconds: 1000)
             try bench.drive(5, to: level)
         }
         rising.stop()
@@ -63,9 +63,9 @@ struct EventTests {
         #expect(got.map(\.rising) == [true, true])
         #expect(got.map(\.timestamp) == [1000, 3000])
         let falling = try board.monitor(5, edge: .falling)
-        bench.advance(nanoseconds: 1000)
+        try bench.advance(nanoseconds: 1000)
         try bench.drive(5, to: .high)
-        bench.advance(nanoseconds: 1000)
+        try bench.advance(nanoseconds: 1000)
         try bench.drive(5, to: .low)
         falling.stop()
         #expect(collect(falling.events).map(\.timestamp) == [6000])

@@ -113,7 +113,7 @@ struct GpiodGenerationTests {
     @Test("kernel debounce: whole µs rounded up and range-checked; libgpiod 1.6 refuses it, naming the alternative")
     func debounce() throws {
         #expect(try GpiodChip.debounceMicroseconds(.zero) == 0)
-        #expect(throws: StrobeError.invalidArgument("a kernel debounce of -0.001 seconds is negative")) {
+        #expect(throws: StrobeError.outOfRange(parameter: "the kernel debounce", value: "-0.001 seconds", range: "0…4294967295 µs (what the kernel takes)")) {
             _ = try GpiodChip.debounceMicroseconds(.milliseconds(-1))
         }
         #expect(throws: StrobeError.self) { _ = try GpiodChip.debounceMicroseconds(.seconds(5000)) }

@@ -88,7 +88,7 @@ struct VirtualBenchTests {
         let bench = try VirtualBench(layout: .rp1)
         var clock = bench.clock
         #expect(clock.virtual_time)
-        bench.advance(nanoseconds: 500)
+        try bench.advance(nanoseconds: 500)
         strobe_clock_sleep_until(&clock, 2_000)
         #expect(strobe_clock_now(&clock) == 2_000 && bench.now == 2_000)
         strobe_clock_spin_until(&clock, 1_000)
@@ -158,11 +158,11 @@ struct VirtualBenchTests {
         let bench = try #require(board.bench)
         let pin = try board.output(18)
         bench.clearChanges()
-        bench.advance(nanoseconds: 1000)
+        try bench.advance(nanoseconds: 1000)
         pin.set()
-        bench.advance(nanoseconds: 250)
+        try bench.advance(nanoseconds: 250)
         pin.clear()
-        bench.setStoreCost(nanoseconds: 10)
+        try bench.setStoreCost(nanoseconds: 10)
         pin.set()
         #expect(bench.changes == [
             .init(time: 1000, pin: 18, level: .high),

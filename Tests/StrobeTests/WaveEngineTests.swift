@@ -284,7 +284,7 @@ struct WaveEngineTests {
         let pin = try board.output(18)
         let w = try Self.pwm(18, 1000, duty: 0.25)
         let player = try Player(board: board, clock: strobe_vbench_clock(bench.handle))
-        bench.advance(nanoseconds: 5 * Self.us)
+        try bench.advance(nanoseconds: 5 * Self.us)
         bench.clearChanges()
         let t0 = bench.now
         #expect(strobe_player_start(player.p, w.w) == 0)
@@ -407,7 +407,7 @@ struct WaveEngineTests {
         let w = try Self.pwm(18, 1000, duty: 0.25)
         let player = try Player(board: board, clock: strobe_vbench_clock(bench.handle))
         let t0 = bench.now
-        bench.setStoreCost(nanoseconds: 1_600 * Self.us)  // every store a stall longer than the period
+        try bench.setStoreCost(nanoseconds: 1_600 * Self.us)  // every store a stall longer than the period
         #expect(strobe_player_start(player.p, w.w) == 0)
         #expect(strobe_player_run_until(player.p, t0 + 20 * Self.ms) == 0)
         let records = player.records
@@ -417,7 +417,7 @@ struct WaveEngineTests {
         #expect(records.allSatisfy { $0.flags & STROBE_EDGE_LATE != 0 || $0.flags & STROBE_EDGE_START != 0 })
         let sets = records.filter { $0.set_mask != 0 }.map(\.scheduled_ns)
         #expect(zip(sets, sets.dropFirst()).allSatisfy { ($1 - $0) % Self.ms == 0 && $1 > $0 }, "rises only at period starts")
-        bench.setStoreCost(nanoseconds: 0)
+        try bench.setStoreCost(nanoseconds: 0)
         _ = consume pin
     }
 

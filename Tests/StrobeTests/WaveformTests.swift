@@ -25,8 +25,8 @@ struct WaveformTests {
 
     @Test("compile() refuses bad channels with the engine's sentence")
     func builderErrors() throws {
-        #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1000, duty: 1.5).compile() } == "PWM duty 1.5 is outside 0…1")
-        #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1000, duty: -0.1).compile() } == "PWM duty -0.1 is outside 0…1")
+        #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1000, duty: 1.5).compile() } == "PWM duty 1.5 is out of range: it takes 0…1")
+        #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1000, duty: -0.1).compile() } == "PWM duty -0.1 is out of range: it takes 0…1")
         #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1_000_000, duty: 0.5).compile() }
                 == "the PWM on GPIO18 needs edges 500 ns apart (at 0 and 500 ns), closer than the 2000 ns the engine can keep")
         #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1000, duty: 0.5).pwm(pin: 18, frequency: 2000, duty: 0.5).compile() }
@@ -35,7 +35,7 @@ struct WaveformTests {
                 == "GPIO40 is outside bank 0 (GPIO 0–31), the only bank the waveform engine drives")
         #expect(reason { _ = try Waveform().pwm(pin: -1, frequency: 1000, duty: 0.5).compile() }
                 == "GPIO-1 is outside bank 0 (GPIO 0–31), the only bank the waveform engine drives")
-        #expect(reason { _ = try Waveform().servo(pin: 17, pulseWidth: .microseconds(3000)).compile() } == "servo pulse 3000 µs is outside 500–2500 µs")
+        #expect(reason { _ = try Waveform().servo(pin: 17, pulseWidth: .microseconds(3000)).compile() } == "servo pulse 3 ms is out of range: it takes 500 µs…2.5 ms")
         #expect(reason { _ = try Waveform().compile() } == "the waveform has no channels")
         #expect(reason { _ = try Waveform().pwm(pin: 18, frequency: 1000, duty: 0.5).pwm(pin: 19, frequency: 999, duty: 0.5).compile() }?
             .hasPrefix("the channels' common period") == true)
@@ -51,7 +51,7 @@ struct WaveformTests {
         #expect(w.pins == [17, 18] && w.pinMask == 1 << 17 | 1 << 18)
         #expect(w.blocks.first == .init(time: 0, set: 1 << 17 | 1 << 18))
         #expect(w.blocks.contains(.init(time: 1500 * Self.us, clear: 1 << 17)))
-        #expect(Waveform.servoPulseWidth(angle: 0) == .microseconds(500) && Waveform.servoPulseWidth(angle: 180) == .microseconds(2500))
+        #expect(try Waveform.servoPulseWidth(angle: 0) == .microseconds(500) && Waveform.servoPulseWidth(angle: 180) == .microseconds(2500))
         let t = try Waveform().pulseTrain(pin: 5, edges: [.zero, .microseconds(100), .microseconds(300)]).compile()
         #expect(t.periodNanoseconds == 0 && t.durationNanoseconds == 300 * Self.us)
         #expect(t.blocks == [.init(time: 0, set: 1 << 5), .init(time: 100 * Self.us, clear: 1 << 5), .init(time: 300 * Self.us, set: 1 << 5)])
@@ -91,7 +91,7 @@ struct WaveformTests {
         #expect(pwm.duty == 0.75 && pwm.player.isSwapPending)
         pwm.duty = 1.5  // refused by the engine: nothing changes
         #expect(pwm.duty == 0.75)
-        #expect(reason { try pwm.set(duty: 1.5) } == "PWM duty 1.5 is outside 0…1")
+        #expect(reason { try pwm.set(duty: 1.5) } == "PWM duty 1.5 is out of range: it takes 0…1")
         try pwm.player.run(until: t0 + 8 * Self.ms - 1)
         #expect(!pwm.player.isSwapPending)
         let changes = bench.changes
@@ -120,7 +120,7 @@ struct WaveformTests {
         #expect(bench.now == t0 + 40 * Self.ms, "played the rest of the frame")
         let highs = bench.changes.filter { $0.time >= t0 }
         #expect(highs.map(\.time) == [0, 500, 20_000, 22_500].map { t0 + $0 * Self.us })
-        #expect(reason { try servo.set(angle: 200) } == "servo angle 200.0° is outside 0…180°")
+        #expect(reason { try servo.set(angle: 200) } == "servo angle 200° is out of range: it takes 0°…180°")
         servo.release()
     }
 
@@ -219,7 +219,7 @@ struct WaveformTests {
             #expect(r.status != 0 && r.stderr.contains("is invalid for '--train"), "\(bad): \(r)")
         }
         r = try runStrobe(["pwm", "18", "--freq", "1000", "--duty", "1.5", "--virtual", "bcm2711"] + state)
-        #expect(r.status != 0 && r.stderr.contains("PWM duty 1.5 is outside 0…1"), "\(r)")
+        #expect(r.status != 0 && r.stderr.contains("--duty takes 0…1"), "\(r)")
         r = try runStrobe(["pwm", "18", "--freq", "1000", "--duty", "0.5", "--trace", dir.path + "/x.vcd", "--root", dir.path])
         #expect(r.status != 0 && r.stderr.contains("--trace needs --virtual"), "\(r)")
     }

@@ -15,6 +15,7 @@
 #ifndef STROBE_CLOCK_H
 #define STROBE_CLOCK_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -24,6 +25,27 @@ extern "C" {
 #endif
 
 #define STROBE_NS_PER_S 1000000000ull
+
+/** The latest time any Strobe clock reaches or any deadline may name: 2⁶³ − 1 ns (292 years),
+ *  so every time fits a signed 64-bit count (Swift's Duration, time_t arithmetic) and a sum
+ *  of two valid times never wraps an unsigned 64-bit one. */
+#define STROBE_TIME_MAX_NS 9223372036854775807ull /* INT64_MAX, written out so Swift imports it */
+
+/** `*out = a + b` when the sum is at most STROBE_TIME_MAX_NS and returns 0; otherwise leaves
+ *  `*out` alone and returns -EOVERFLOW. The one checked sum of times (deadlines, virtual
+ *  time moved forward): a time never wraps. */
+static inline int strobe_time_add(uint64_t a, uint64_t b, uint64_t *out) {
+    if (a > STROBE_TIME_MAX_NS || b > STROBE_TIME_MAX_NS - a) return -EOVERFLOW;
+    *out = a + b;
+    return 0;
+}
+
+/** `a + b`, or STROBE_TIME_MAX_NS when that would pass it: for waits that can't fail, where
+ *  "later than the end of time" means the end of time. */
+static inline uint64_t strobe_time_add_saturating(uint64_t a, uint64_t b) {
+    uint64_t t;
+    return strobe_time_add(a, b, &t) == 0 ? t : STROBE_TIME_MAX_NS;
+}
 
 /**
  * A clock: three functions over a context. Times are ns on the clock's own timeline (real
@@ -62,13 +84,14 @@ static inline void strobe_clock_spin_until(const strobe_clock *clock, uint64_t t
 /** Wait at least `ns` from now by spinning: a hardware set-up or hold time too short to
  *  sleep through (on a virtual clock, exactly `ns` of virtual time). */
 static inline void strobe_clock_spin_for(const strobe_clock *clock, uint64_t ns) {
-    strobe_clock_spin_until(clock, strobe_clock_now(clock) + ns);
+    strobe_clock_spin_until(clock, strobe_time_add_saturating(strobe_clock_now(clock), ns));
 }
 
 /** CLOCK_MONOTONIC now, in ns (one vDSO call, no syscall on Linux). */
 uint64_t strobe_monotonic_ns(void);
 /** Sleep at least `ns` on CLOCK_MONOTONIC: an absolute deadline, so a signal (EINTR) only
- *  resumes the sleep and never lengthens or shortens it. */
+ *  resumes the sleep and never lengthens or shortens it. A deadline past STROBE_TIME_MAX_NS
+ *  is that time (never a wrapped, early one). */
 void strobe_sleep_ns(uint64_t ns);
 
 /** A timespec as ns. A negative or out-of-range field gives 0 (a timespec the kernel

@@ -166,7 +166,8 @@ typedef struct strobe_player_config {
     uint64_t start_lead_ns;
     /** A record is flagged late when actual − scheduled exceeds this. Default 10 µs. */
     uint64_t late_ns;
-    /** Timing records kept (a ring: the newest win). Default 65536; 0 records nothing. */
+    /** Timing records kept (a ring: the newest win). Default 65536; 0 records nothing; at
+     *  most STROBE_PLAYER_MAX_RECORDS. */
     size_t record_capacity;
     /** Threaded only. SCHED_FIFO priority 1–99 to ask for; 0 does not ask. Default 50. */
     int rt_priority;
@@ -226,10 +227,14 @@ typedef enum strobe_stop_mode {
     STROBE_STOP_AT_BOUNDARY = 1,
 } strobe_stop_mode;
 
+/** The most timing records a player keeps: 2²⁴ (a 512 MB ring at most). */
+#define STROBE_PLAYER_MAX_RECORDS (1u << 24)
+
 /**
  * A new idle player. Copies `cfg`. Returns NULL with `*err` set: -EINVAL for missing
  * registers or clock, a threaded player on a virtual clock, or a priority outside 0–99;
- * -ENOMEM. Free it with strobe_player_free.
+ * -ERANGE for a spin, start lead or late threshold over 1 s or a record capacity over
+ * STROBE_PLAYER_MAX_RECORDS; -ENOMEM. Free it with strobe_player_free.
  */
 strobe_player *strobe_player_new(const strobe_player_config *cfg, int *err);
 /** Stop (STROBE_STOP_NOW) and free the player and its copies. Writes no pins: call
@@ -241,7 +246,8 @@ void strobe_player_free(strobe_player *player);
  * one start block that drives every pin of the wave to its initial level. Threaded: starts the
  * thread and returns once it has applied its real-time settings (see
  * strobe_player_rt_active and the warnings). -EINVAL: not compiled; -EBUSY: already playing;
- * -ENOMEM; or the error of pthread_create.
+ * -ENOMEM; -EOVERFLOW when the pass would start past STROBE_TIME_MAX_NS (virtual time at its
+ * end); or the error of pthread_create.
  */
 int strobe_player_start(strobe_player *player, const strobe_wave *wave);
 /**
@@ -270,8 +276,9 @@ int strobe_player_release(strobe_player *player, uint32_t high_mask);
 /**
  * Synchronous playback (cfg.threaded false): play every block and period boundary due at or
  * before `until_ns` (clock time), then bring the clock to `until_ns` (virtual: advance it;
- * real: wait). Idle or done, it only brings the clock there. Returns 0, or -EBUSY for a
- * threaded player.
+ * real: wait). Idle or done, it only brings the clock there. Returns 0, -EBUSY for a
+ * threaded player, or -ERANGE for `until_ns` past STROBE_TIME_MAX_NS (the clock never gets
+ * there; nothing is played).
  */
 int strobe_player_run_until(strobe_player *player, uint64_t until_ns);
 

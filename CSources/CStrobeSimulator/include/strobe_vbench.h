@@ -67,8 +67,9 @@ int strobe_vbench_pull(strobe_vbench *bench, unsigned pin);
 
 /** Virtual time now, in ns. */
 uint64_t strobe_vbench_now(strobe_vbench *bench);
-/** Move virtual time forward by `ns`. */
-void strobe_vbench_advance(strobe_vbench *bench, uint64_t ns);
+/** Move virtual time forward by `ns`. Returns 0, or -EOVERFLOW (time unchanged) when that
+ *  would pass STROBE_TIME_MAX_NS: virtual time never wraps. */
+int strobe_vbench_advance(strobe_vbench *bench, uint64_t ns);
 /**
  * The bench's virtual clock, for everything timed that runs on the bench (waveform player,
  * register handles' set-up waits): `now` is strobe_vbench_now; sleep and spin move virtual time
@@ -76,7 +77,11 @@ void strobe_vbench_advance(strobe_vbench *bench, uint64_t ns);
  * must outlive every user of the clock.
  */
 strobe_clock strobe_vbench_clock(strobe_vbench *bench);
-/** Virtual time that each trapped register store costs (default 0). */
+/** The most virtual time one store may cost: 1 s. */
+#define STROBE_VBENCH_MAX_STORE_COST_NS 1000000000ull
+/** Virtual time that each trapped register store costs (default 0; at most
+ *  STROBE_VBENCH_MAX_STORE_COST_NS, a larger cost is that). Stores past the end of time
+ *  (STROBE_TIME_MAX_NS) leave the clock there. */
 void strobe_vbench_set_store_cost(strobe_vbench *bench, uint64_t ns);
 
 /** Number of register stores the bench has trapped and applied. */
