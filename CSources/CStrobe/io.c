@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 ssize_t strobe_read_file(const char *path, char *buf, size_t cap) {
@@ -14,9 +15,16 @@ ssize_t strobe_read_file(const char *path, char *buf, size_t cap) {
 
 ssize_t strobe_read_file_at(int dirfd, const char *path, int flags, char *buf, size_t cap) {
     int fd;
-    do fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | flags);
+    /* O_NONBLOCK: a FIFO planted where a file should be must not hang the open. */
+    do fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
     while (fd < 0 && errno == EINTR);
     if (fd < 0) return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* /proc, /sys and device-tree files are regular */
+        int e = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        close(fd);
+        return -e;
+    }
     size_t got = 0;
     for (;;) {
         char probe;

@@ -9,7 +9,8 @@
 
 /*
  * Read the whole file at `path` into `buf` (at most `cap` bytes), retrying EINTR.
- * Returns the number of bytes, -EOVERFLOW when the file holds more than `cap`, or -errno.
+ * Returns the number of bytes, -EOVERFLOW when the file holds more than `cap`, -EISDIR for a
+ * directory, -EINVAL for anything else that is not a regular file (a FIFO, a device), or -errno.
  */
 ssize_t strobe_read_file(const char *path, char *buf, size_t cap);
 
