@@ -722,6 +722,19 @@ int strobe_vbench_save(strobe_vbench *b, const char *path) {
     return rc;
 }
 
+/* What a bench can be in: every pull none, down or up, and no pin the layout lacks driven,
+ * pulled or at a level (latch and event bits past the last pin are register bits the model
+ * keeps). A file that says otherwise is damaged or forged, like a torn one. */
+static bool state_plausible(const struct state_header *h, unsigned npins) {
+    uint64_t beyond = npins < 64 ? ~((1ull << npins) - 1) : 0;
+    if ((h->driven | h->drive_level | h->level) & beyond) return false;
+    for (unsigned pin = 0; pin < MAX_PINS; pin++) {
+        unsigned p = h->pull[pin];
+        if (pin >= npins ? p != 0 : p != STROBE_PULL_NONE && p != STROBE_PULL_DOWN && p != STROBE_PULL_UP) return false;
+    }
+    return true;
+}
+
 int strobe_vbench_load(strobe_vbench *b, const char *path) {
     int fd = open_state(path);
     if (fd < 0) return fd;
@@ -731,6 +744,8 @@ int strobe_vbench_load(strobe_vbench *b, const char *path) {
         rc = -EINVAL;
     else if (rc == 0 && (h.layout != (uint32_t)b->layout || h.size != b->size || h.npins != b->npins))
         rc = -EXDEV; /* a state file of another layout */
+    else if (rc == 0 && !state_plausible(&h, b->npins))
+        rc = -EINVAL;
     uint32_t *block = NULL;
     if (rc == 0) {
         block = malloc(b->size);
