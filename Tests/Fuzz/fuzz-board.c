@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     if (flags & 0x80) {
         if (!root[0]) {
-            const char *tmp = getenv("TMPDIR");
+            const char *tmp = getenv("TMPDIR"); /* scripts/fuzz: a directory of its own */
             snprintf(root, sizeof root, "%s/fuzz-board.XXXXXX", tmp && *tmp && strlen(tmp) < 100 ? tmp : "/tmp");
             must(mkdtemp(root) != NULL, "make a temporary root");
         }

@@ -70,7 +70,7 @@ static uint8_t *read_whole(const char *path, size_t *len) {
 }
 
 static void setup(void) {
-    const char *tmp = getenv("TMPDIR");
+    const char *tmp = getenv("TMPDIR"); /* scripts/fuzz: a directory of its own, on tmpfs if it can */
     snprintf(dir, sizeof dir, "%s/fuzz-state.XXXXXX", tmp && *tmp && strlen(tmp) < 80 ? tmp : "/tmp");
     must(mkdtemp(dir) != NULL, "make a temporary directory");
     snprintf(state_path, sizeof state_path, "%s/state", dir);
