@@ -131,11 +131,22 @@ static int parse_revision(const char *cpuinfo, uint32_t *out) {
             const char *colon = strchr(line, ':');
             const char *eol = strchr(line, '\n');
             if (!colon || (eol && colon > eol)) return -EINVAL;
-            char *end;
-            errno = 0;
-            unsigned long v = strtoul(colon + 1, &end, 16);
-            while (*end == ' ' || *end == '\t' || *end == '\r') end++;
-            if (errno || end == colon + 1 || (*end && *end != '\n') || v > 0xFFFFFFFFul) return -EINVAL;
+            /* The kernel prints bare hex digits ("%04x"). Not strtoul: it would take a sign, a
+             * 0x, or digits from the next line after the newline it skips as white space. */
+            const char *p = colon + 1;
+            while (*p == ' ' || *p == '\t') p++;
+            uint64_t v = 0;
+            size_t digits = 0;
+            for (;; p++, digits++) {
+                unsigned c = (unsigned char)*p, x;
+                if (c >= '0' && c <= '9') x = c - '0';
+                else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') x = (c | 0x20) - 'a' + 10;
+                else break;
+                v = v * 16 + x;
+                if (v > 0xFFFFFFFFu) return -EINVAL;
+            }
+            while (*p == ' ' || *p == '\t' || *p == '\r') p++;
+            if (digits == 0 || (*p && *p != '\n')) return -EINVAL;
             /* Over-volted boards carry a 1000000 prefix on old-style codes; keep the code. */
             *out = (uint32_t)v;
             return 1;

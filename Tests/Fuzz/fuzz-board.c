@@ -106,6 +106,41 @@ static void write_tree(const parts *p) {
     }
 }
 
+/* The revision code as the kernel prints it ("Revision\t: %04x\n"), by the letter: the first
+ * line starting "Revision", a colon on it, spaces or tabs, 1+ hex digits worth at most
+ * 0xffffffff, then only spaces, tabs or a CR to the end of the line. 1 found, 0 absent,
+ * -1 malformed. */
+static int strict_revision(const uint8_t *text, size_t len, uint32_t *out) {
+    size_t i = 0;
+    while (i < len) {
+        size_t eol = i;
+        while (eol < len && text[eol] != '\n') eol++;
+        if (eol - i >= 8 && memcmp(text + i, "Revision", 8) == 0) {
+            size_t c = i;
+            while (c < eol && text[c] != ':') c++;
+            if (c == eol) return -1;
+            size_t d = c + 1;
+            while (d < eol && (text[d] == ' ' || text[d] == '\t')) d++;
+            uint64_t v = 0;
+            size_t digits = 0;
+            for (; d < eol; d++, digits++) {
+                int x = text[d] >= '0' && text[d] <= '9' ? text[d] - '0'
+                      : (text[d] | 0x20) >= 'a' && (text[d] | 0x20) <= 'f' ? (text[d] | 0x20) - 'a' + 10 : -1;
+                if (x < 0) break;
+                v = v * 16 + (uint64_t)x;
+                if (v > 0xFFFFFFFFu) return -1;
+            }
+            if (!digits) return -1;
+            while (d < eol && (text[d] == ' ' || text[d] == '\t' || text[d] == '\r')) d++;
+            if (d != eol) return -1;
+            *out = (uint32_t)v;
+            return 1;
+        }
+        i = eol + 1;
+    }
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2) return 0;
     uint8_t flags = data[0];
@@ -149,6 +184,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             must(strcmp(info.gpiomem_path, "/dev/gpiomem") == 0, "BCM gpiomem path");
         }
         must(info.compatible[0] != 0 || (p.len[0] > 0 && p.data[0][0] == 0), "compatible is the first entry");
+        /* cpuinfo is read when the device tree names a Pi SoC: its revision, by the letter. */
+        if (!p.err[3] && p.len[3] && p.len[3] < 64 * 1024 - 1 && !memchr(p.data[3], 0, p.len[3])) {
+            uint32_t rev = 0;
+            int found = strict_revision(p.data[3], p.len[3], &rev);
+            must(found >= 0, "a cpuinfo whose Revision line is not bare hex digits is refused");
+            must(info.revision == (found ? rev : 0), "the revision is the code on the Revision line");
+        }
     } else if (why && why_len > 1) {
         must(why[0] != 0, "a failure says why");
     }
