@@ -164,7 +164,13 @@ static uint32_t be32(const unsigned char *p) {
 int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t why_len) {
     /* Keep root without its trailing '/', so "/" joins as "/proc/..." in paths and messages. */
     char root_buf[256];
-    snprintf(root_buf, sizeof root_buf, "%s", root ? root : "");
+    if (snprintf(root_buf, sizeof root_buf, "%s", root ? root : "") >= (int)sizeof root_buf) {
+        /* Cut, it would name another directory: "/" followed by 300 bytes of "./" is "/". */
+        memset(info, 0, sizeof *info);
+        info->revision_type = -1;
+        say(why, why_len, "the root directory's path is longer than the %zu bytes detection takes", sizeof root_buf - 1);
+        return -ENAMETOOLONG;
+    }
     size_t rl = strlen(root_buf);
     while (rl > 0 && root_buf[rl - 1] == '/') root_buf[--rl] = 0;
     return strobe_detect_from(root_buf, read_under_root, root_buf, info, why, why_len);
