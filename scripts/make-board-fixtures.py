@@ -340,6 +340,17 @@ def build():
     assert f["proc/cpuinfo"] != pi4_files["proc/cpuinfo"]
     boards["bad-revision-garbage"] = (f, failure("malformed"))
 
+    # A Revision line with no code, only blanks (found by Tests/Fuzz/fuzz-board.c: it read as
+    # revision 0, "absent"), and one whose code is on the next line (strtoul skipped the newline).
+    f = dict(pi4_files)
+    f["proc/cpuinfo"] = pi4_files["proc/cpuinfo"].replace(b"Revision\t: c03114\n", b"Revision\t: \n")
+    assert f["proc/cpuinfo"] != pi4_files["proc/cpuinfo"]
+    boards["bad-revision-empty"] = (f, failure("malformed"))
+    f = dict(pi4_files)
+    f["proc/cpuinfo"] = pi4_files["proc/cpuinfo"].replace(b"Revision\t: c03114\n", b"Revision\t:\nc03114\n")
+    assert f["proc/cpuinfo"] != pi4_files["proc/cpuinfo"]
+    boards["bad-revision-next-line"] = (f, failure("malformed"))
+
     f = dict(pi4_files)
     f["proc/device-tree/compatible"] = b""                                # zero bytes
     boards["bad-compatible-empty"] = (f, failure("malformed"))

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "strobe_board.h"
+#include "board_detect.h"
 #include "io.h"
 
 #include <errno.h>
@@ -37,8 +38,9 @@ static void copy_field(char *dst, size_t cap, const char *src) {
     dst[n] = 0;
 }
 
-/* Read a whole small file under root. Returns bytes read or negative errno. */
-static ssize_t read_file(const char *root, const char *rel, char *buf, size_t cap) {
+/* Read a whole small file under root (the context). Returns bytes read or negative errno. */
+static ssize_t read_under_root(void *ctx, const char *rel, char *buf, size_t cap) {
+    const char *root = ctx;
     char path[512];
     int n = snprintf(path, sizeof path, "%s/%s", root, rel);
     if (n < 0 || (size_t)n >= sizeof path) return -ENAMETOOLONG;
@@ -129,11 +131,22 @@ static int parse_revision(const char *cpuinfo, uint32_t *out) {
             const char *colon = strchr(line, ':');
             const char *eol = strchr(line, '\n');
             if (!colon || (eol && colon > eol)) return -EINVAL;
-            char *end;
-            errno = 0;
-            unsigned long v = strtoul(colon + 1, &end, 16);
-            while (*end == ' ' || *end == '\t' || *end == '\r') end++;
-            if (errno || end == colon + 1 || (*end && *end != '\n') || v > 0xFFFFFFFFul) return -EINVAL;
+            /* The kernel prints bare hex digits ("%04x"). Not strtoul: it would take a sign, a
+             * 0x, or digits from the next line after the newline it skips as white space. */
+            const char *p = colon + 1;
+            while (*p == ' ' || *p == '\t') p++;
+            uint64_t v = 0;
+            size_t digits = 0;
+            for (;; p++, digits++) {
+                unsigned c = (unsigned char)*p, x;
+                if (c >= '0' && c <= '9') x = c - '0';
+                else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') x = (c | 0x20) - 'a' + 10;
+                else break;
+                v = v * 16 + x;
+                if (v > 0xFFFFFFFFu) return -EINVAL;
+            }
+            while (*p == ' ' || *p == '\t' || *p == '\r') p++;
+            if (digits == 0 || (*p && *p != '\n')) return -EINVAL;
             /* Over-volted boards carry a 1000000 prefix on old-style codes; keep the code. */
             *out = (uint32_t)v;
             return 1;
@@ -151,16 +164,26 @@ static uint32_t be32(const unsigned char *p) {
 int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t why_len) {
     /* Keep root without its trailing '/', so "/" joins as "/proc/..." in paths and messages. */
     char root_buf[256];
-    snprintf(root_buf, sizeof root_buf, "%s", root ? root : "");
+    if (snprintf(root_buf, sizeof root_buf, "%s", root ? root : "") >= (int)sizeof root_buf) {
+        /* Cut, it would name another directory: "/" followed by 300 bytes of "./" is "/". */
+        memset(info, 0, sizeof *info);
+        info->revision_type = -1;
+        say(why, why_len, "the root directory's path is longer than the %zu bytes detection takes", sizeof root_buf - 1);
+        return -ENAMETOOLONG;
+    }
     size_t rl = strlen(root_buf);
     while (rl > 0 && root_buf[rl - 1] == '/') root_buf[--rl] = 0;
-    root = root_buf;
+    return strobe_detect_from(root_buf, read_under_root, root_buf, info, why, why_len);
+}
+
+int strobe_detect_from(const char *root, strobe_board_reader read_file, void *ctx, strobe_board_info *info,
+                       char *why, size_t why_len) {
     memset(info, 0, sizeof *info);
     info->revision_type = -1;
     if (why && why_len) why[0] = 0;
 
     char buf[1024];
-    ssize_t n = read_file(root, DT_DIR "/compatible", buf, sizeof buf - 1);
+    ssize_t n = read_file(ctx, DT_DIR "/compatible", buf, sizeof buf - 1);
     if (n == -ENOENT || n == -ENOTDIR) {
         say(why, why_len, "%s/%s does not exist: no device tree, so this is not a Raspberry Pi", root, DT_DIR "/compatible");
         return -ENODEV;
@@ -188,7 +211,7 @@ int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t w
         return -ENODEV;
     }
 
-    n = read_file(root, DT_DIR "/model", buf, sizeof buf - 1);
+    n = read_file(ctx, DT_DIR "/model", buf, sizeof buf - 1);
     if (n >= 0) {
         if (n == 0 || buf[n - 1] != '\0') {
             say(why, why_len, "%s/%s is malformed: it must be a non-empty NUL-terminated string", root, DT_DIR "/model");
@@ -204,7 +227,7 @@ int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t w
      * kernel prints about 2 KiB; 64 cores fit). */
     char *cpuinfo = malloc(CPUINFO_MAX);
     if (!cpuinfo) return -ENOMEM;
-    n = read_file(root, "proc/cpuinfo", cpuinfo, CPUINFO_MAX - 1);
+    n = read_file(ctx, "proc/cpuinfo", cpuinfo, CPUINFO_MAX - 1);
     if (n > 0) {
         cpuinfo[n] = 0;
         uint32_t rev = 0;
@@ -239,7 +262,7 @@ int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t w
      * peripheral base, at byte 4, or at byte 8 when the parent has two address cells
      * (BCM2711: high cell 0 at byte 4). */
     unsigned char r[64];
-    n = read_file(root, DT_DIR "/soc/ranges", (char *)r, sizeof r);
+    n = read_file(ctx, DT_DIR "/soc/ranges", (char *)r, sizeof r);
     if (n == -ENOENT) {
         /* Fall back to the SoC's documented base. */
         info->peripheral_base = info->soc == STROBE_SOC_BCM2835 ? 0x20000000u

@@ -82,8 +82,9 @@ static int parse_count(const char *s, int *out) {
     long v = 0;
     for (; *s; s++) {
         if (*s < '0' || *s > '9') return -EINVAL;
+        /* Checked before the step: where long is 32 bits (armhf), v * 10 itself would overflow. */
+        if (v > (INT_MAX - (*s - '0')) / 10) return -EINVAL;
         v = v * 10 + (*s - '0');
-        if (v > INT_MAX) return -EINVAL;
     }
     *out = (int)v;
     return 0;

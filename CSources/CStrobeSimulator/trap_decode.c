@@ -111,10 +111,18 @@ typedef struct x86_modrm {
     uint64_t ea;     /* base + index*scale + disp (RIP not yet added) */
 } x86_modrm;
 
-/* Parse ModRM, SIB and displacement at *pp (memory forms only) and advance *pp past them. */
-static int x86_parse_modrm(const ucontext_t *uc, const uint8_t **pp, int rex, x86_modrm *m)
+/* An instruction is at most 15 bytes ([SDM] vol. 2, 2.3.11): every read stays inside them, so
+ * bytes that can't be one instruction never make the decoder read past what the CPU fetched
+ * (the next page may not be mapped). -EINVAL when fewer than n of the 15 are left at p. */
+#define X86_INSN_MAX 15
+#define X86_NEED(n) do { if ((size_t)(end - p) < (size_t)(n)) return -EINVAL; } while (0)
+
+/* Parse ModRM, SIB and displacement at *pp (memory forms only, none of it at or past `end`)
+ * and advance *pp past them. */
+static int x86_parse_modrm(const ucontext_t *uc, const uint8_t **pp, const uint8_t *end, int rex, x86_modrm *m)
 {
     const uint8_t *p = *pp;
+    X86_NEED(1);
     uint8_t modrm = *p++;
     int mod = modrm >> 6, rm = modrm & 7;
     int disp_len = mod == 1 ? 1 : mod == 2 ? 4 : 0;
@@ -127,6 +135,7 @@ static int x86_parse_modrm(const ucontext_t *uc, const uint8_t **pp, int rex, x8
     if (rm == 4) {
         /* SIB. The "no base" and "no index" cases look at the 3-bit fields only, so r13 with
          * mod 0 is also "disp32, no base", while r12 as index is a real index. */
+        X86_NEED(1);
         uint8_t sib = *p++;
         int scale = sib >> 6;
         int index = ((sib >> 3) & 7) | ((rex & 2) << 2);
@@ -143,6 +152,7 @@ static int x86_parse_modrm(const ucontext_t *uc, const uint8_t **pp, int rex, x8
     } else {
         ea += x86_reg(uc, rm | ((rex & 1) << 3));
     }
+    X86_NEED(disp_len);
     if (disp_len == 1) {
         m->disp = (int8_t)*p;
     } else if (disp_len == 4) {
@@ -235,7 +245,7 @@ static int x86_alu(int n, strobe_store_insn *o)
 static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
 {
     const uint8_t *start = (const uint8_t *)(uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    const uint8_t *p = start;
+    const uint8_t *p = start, *end = start + X86_INSN_MAX;
     int opsz16 = 0, addr32 = 0, rep = 0, rex = 0, fsgs = 0;
     int vex = 0, vex_l = 0, pp;  /* VEX prefix seen; its L bit; SSE mandatory prefix */
     int simd_high = 0;           /* SIMD store of the upper half of the XMM register */
@@ -280,9 +290,11 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
         p++;
     }
     pp = rep == 0xF3 ? 2 : rep == 0xF2 ? 3 : opsz16 ? 1 : 0;
+    X86_NEED(1);
     opc = *p++;
     if (opc == 0xC4 || opc == 0xC5) {
         /* VEX (64-bit mode: never LES/LDS). R, X, B are stored inverted. Only map 0F. */
+        X86_NEED(opc == 0xC4 ? 2 : 1);
         uint8_t v1 = *p++, v2;
         if (opc == 0xC5) {
             rex = 0x40 | (~v1 & 0x80) >> 5;
@@ -302,6 +314,7 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
 
     o->op = STROBE_STORE_MOV;
     if (opc == 0x0F) {
+        X86_NEED(1);
         uint8_t op2 = *p++;
         if ((simd = x86_simd_size(op2, pp, rex & 8, &simd_high)) != 0) {
             if (vex_l)
@@ -375,6 +388,7 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
             byte_op = opc == 0xA2;
             modrm = 0;
             src = 0;
+            X86_NEED(addr32 ? 4 : 8);
             m.ea = x86_read_imm(&p, addr32 ? 4 : 8);
             if (addr32)
                 m.ea &= 0xffffffffu;
@@ -394,7 +408,7 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
     o->size = simd ? simd : byte_op ? 1 : wide;
 
     if (modrm) {
-        if ((rc = x86_parse_modrm(uc, &p, rex, &m)) != 0)
+        if ((rc = x86_parse_modrm(uc, &p, end, rex, &m)) != 0)
             return rc;
         if (group >= 0) {
             int n = m.reg & 7;
@@ -435,6 +449,7 @@ static int x86_decode(const ucontext_t *uc, strobe_store_insn *o)
         }
     }
     if (imm_len) {
+        X86_NEED(imm_len);
         uint64_t v = x86_read_imm(&p, imm_len);
         if (!imm_sext)
             v &= 0xff;

@@ -755,6 +755,19 @@ int strobe_vbench_save(strobe_vbench *b, const char *path) {
     return rc;
 }
 
+/* What a bench can be in: every pull none, down or up, and no pin the layout lacks driven,
+ * pulled or at a level (latch and event bits past the last pin are register bits the model
+ * keeps). A file that says otherwise is damaged or forged, like a torn one. */
+static bool state_plausible(const struct state_header *h, unsigned npins) {
+    uint64_t beyond = npins < 64 ? ~((1ull << npins) - 1) : 0;
+    if ((h->driven | h->drive_level | h->level) & beyond) return false;
+    for (unsigned pin = 0; pin < MAX_PINS; pin++) {
+        unsigned p = h->pull[pin];
+        if (pin >= npins ? p != 0 : p != STROBE_PULL_NONE && p != STROBE_PULL_DOWN && p != STROBE_PULL_UP) return false;
+    }
+    return true;
+}
+
 int strobe_vbench_load(strobe_vbench *b, const char *path) {
     int fd = open_state(path);
     if (fd < 0) return fd;
@@ -766,6 +779,8 @@ int strobe_vbench_load(strobe_vbench *b, const char *path) {
         rc = -EXDEV; /* a state file of another layout */
     else if (rc == 0 && (h.now_ns > STROBE_TIME_MAX_NS || h.store_cost_ns > STROBE_VBENCH_MAX_STORE_COST_NS))
         rc = -EINVAL; /* a time no bench reaches: damaged, or not written by us */
+    else if (rc == 0 && !state_plausible(&h, b->npins))
+        rc = -EINVAL;
     uint32_t *block = NULL;
     if (rc == 0) {
         block = malloc(b->size);

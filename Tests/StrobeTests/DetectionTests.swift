@@ -64,6 +64,16 @@ struct DetectionTests {
         }
     }
 
+    @Test("a root too long for detection is an error, not the directory its cut names")
+    func longRoot() {
+        // "/" then 300 bytes of "./": cut to 255 bytes it was "/", so this detected the machine.
+        let root = "/" + String(repeating: "./", count: 150) + "no-such-fixture"
+        #expect(throws: StrobeError.self) { try BoardInfo.detect(root: root) }
+        do { _ = try BoardInfo.detect(root: root) } catch {
+            if case .notRaspberryPi = error { Issue.record("a cut root read another directory: \(error)") }
+        }
+    }
+
     @Test("early Pi 4 kernels' brcm,bcm2838 is a BCM2711, from the device tree alone")
     func bcm2838IsBCM2711() throws {
         let dir = try TempDir()

@@ -141,6 +141,24 @@ struct StateFileTests {
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test("a state file holding what no bench can be in (a pull of 7, a level on a pin the layout lacks) is refused as damaged",
+          arguments: [(80 + 17, UInt8(7)), (48 + 7, UInt8(0x80))])
+    func implausibleState(offset: Int, byte: UInt8) throws {
+        // Found by Tests/Fuzz/fuzz-state.c: such a file loaded, and pull(of:) had no answer.
+        // The header: magic 8, version/layout/size/npins 16, then latch, driven, drive_level,
+        // level (at 48), eds, now, store cost as UInt64, then one pull byte per pin (at 80).
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let path = dir.path + "/bench.state"
+        try VirtualBench(layout: .bcm2711).saveState(to: path)
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        data[offset] = byte
+        try data.write(to: URL(fileURLWithPath: path))
+        let bench = try VirtualBench(layout: .bcm2711)
+        #expect(throws: StrobeError.self) { try bench.loadState(from: path) }
+        #expect(bench.pull(of: 17) != nil)
+    }
+
     @Test("the default state directory without XDG_RUNTIME_DIR is the user's own, mode 0700")
     func defaultDirectory() throws {
         let r = try runStrobe(["set", "5", "1", "--virtual", "rp1"], env: ["XDG_RUNTIME_DIR": ""])

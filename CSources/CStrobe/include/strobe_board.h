@@ -54,7 +54,8 @@ typedef struct strobe_board_info {
  * Detect the board under `root` ("/" or NULL for the running system).
  * Returns 0; -ENODEV when this is not a Raspberry Pi (no device tree, or one without a
  * Raspberry Pi / Broadcom SoC); -EINVAL when a device-tree file is malformed (then `why`,
- * if given, receives which file and what is wrong); other negative errno from reading files.
+ * if given, receives which file and what is wrong); -ENAMETOOLONG for a root of 256 bytes or
+ * more; other negative errno from reading files.
  */
 int strobe_detect(const char *root, strobe_board_info *info, char *why, size_t why_len);
 

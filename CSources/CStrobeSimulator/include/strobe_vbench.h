@@ -133,7 +133,8 @@ int strobe_vbench_save(strobe_vbench *bench, const char *path);
 /**
  * Load a state saved by strobe_vbench_save. -ENOENT: no file; -ELOOP: `path` is a symbolic
  * link (not followed); -EINVAL: not a regular file, or not a state file (a torn or foreign
- * file); -EXDEV: a state file of another layout.
+ * file, or one holding what no bench can be in: a pull other than none, down or up, a pin the
+ * layout lacks driven or at a level); -EXDEV: a state file of another layout.
  */
 int strobe_vbench_load(strobe_vbench *bench, const char *path);
 /**
