@@ -26,6 +26,9 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
     case system(operation: String, path: String, errno: Errno)
     /// An argument outside what the operation accepts.
     case invalidArgument(String)
+    /// The pin's claim has ended (``GPIOController/releaseAll()``, a termination signal) while
+    /// its handle lived on: the handle no longer owns the line.
+    case pinReleased(Int)
 
     /// A one-line message naming the pin or path and the fix.
     public var description: String {
@@ -69,6 +72,8 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(operation) \(path) failed: \(errno)"
         case .invalidArgument(let text):
             return text
+        case .pinReleased(let pin):
+            return "GPIO \(pin) was released (releaseAll or a termination signal) while its handle was still in use; claim it again"
         }
     }
 
