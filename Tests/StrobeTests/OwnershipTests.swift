@@ -191,6 +191,49 @@ struct OwnershipTests {
         #expect(board.claimedPins.isEmpty)
     }
 
+    @Test("registers: a switchable or open-drain pin after releaseAll changes no direction")
+    func registersSwitchableAfterReleaseAll() throws {
+        let board = try Board.virtual(.bcm2711)
+        let sw = try board.switchable(5, as: .output(initial: .low))
+        let od = try board.openDrain(6, pull: .up)
+        try od.driveLow()
+        #expect(try board.state(of: 6).function == .output)
+        board.releaseAll()
+        #expect(try board.state(of: 5).function == .input && board.state(of: 6).function == .input)
+        try sw.makeOutput(.high)
+        try od.driveLow()
+        #expect(try board.state(of: 5).function == .input, "the restored pin stays an input")
+        #expect(try board.state(of: 6).function == .input)
+        // A new claim of the pin is not the old handle's: its direction calls stay no-ops.
+        let again = try board.switchable(5, as: .input())
+        try sw.makeOutput(.high)
+        #expect(try board.state(of: 5).function == .input)
+        try again.makeOutput(.low)
+        #expect(try board.state(of: 5).function == .output)
+    }
+
+    @Test("registers: releaseAll while another thread switches directions leaves the pin restored")
+    func registersConcurrentRelease() throws {
+        for layout in [Layout.bcm2711, .rp1] {
+            let board = try Board.ram(layout)
+            let lines = try (0..<4).map { try board.switchable($0, as: .input()).line }
+            let switches = Tally()
+            onThreads(lines.map { line in {
+                for i in 0..<20_000 {
+                    if i & 1 == 0 { Board.makeOutput(line, level: .high) } else { Board.makeInput(line) }
+                    switches.count.add(1, ordering: .relaxed)
+                }
+                Board.makeOutput(line, level: .high)  // after the release: must do nothing
+            } } + [{
+                while switches.count.load(ordering: .relaxed) < 2_000 { sched_yield() }
+                board.releaseAll()
+            }])
+            for pin in 0..<4 {
+                #expect(try board.state(of: pin).function != .output, "\(layout) GPIO \(pin) restored, not left an output")
+            }
+        }
+    }
+
     // MARK: TerminationGate
 
     @Test("TerminationGate: steps run while open; close wakes a long sleep at once and stops later steps")
