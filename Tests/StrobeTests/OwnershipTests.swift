@@ -212,11 +212,14 @@ struct OwnershipTests {
         #expect(try board.state(of: 5).function == .output)
     }
 
-    @Test("registers: releaseAll while another thread switches directions leaves the pin restored")
+    @Test("registers: releaseAll while other threads switch directions leaves the pins restored")
     func registersConcurrentRelease() throws {
-        for layout in [Layout.bcm2711, .rp1] {
+        // One switching thread per register word: on a RAM block (what this test can use) two
+        // threads storing to one GPSETn word is a data race to ThreadSanitizer, though on
+        // hardware those are write-1-to-set stores that OutputPin's Sendable contract allows.
+        for (layout, pins) in [(Layout.bcm2711, [5, 40]), (.rp1, [5])] {
             let board = try Board.ram(layout)
-            let lines = try (0..<4).map { try board.switchable($0, as: .input()).line }
+            let lines = try pins.map { try board.switchable($0, as: .input()).line }
             let switches = Tally()
             onThreads(lines.map { line in {
                 for i in 0..<20_000 {
@@ -228,7 +231,7 @@ struct OwnershipTests {
                 while switches.count.load(ordering: .relaxed) < 2_000 { sched_yield() }
                 board.releaseAll()
             }])
-            for pin in 0..<4 {
+            for pin in pins {
                 #expect(try board.state(of: pin).function != .output, "\(layout) GPIO \(pin) restored, not left an output")
             }
         }
