@@ -1,4 +1,4 @@
-import Dispatch
+import CStrobe
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -11,14 +11,15 @@ extension GPIOController {
     /// release every claimed pin (restoring its previous function and pull), then exit with
     /// status 128 + signal number, as a shell expects.
     ///
-    /// The signals are taken with a dispatch source, so the cleanup runs on an ordinary thread,
-    /// not in a signal handler, and may take locks. It is safe while other threads still drive
+    /// The signal handler only queues the signal; the cleanup runs on a thread of its own, not in
+    /// a signal handler, and may take locks. It is safe while other threads still drive
     /// the pins: a libgpiod or sysfs pin released under a running loop does nothing from then on
     /// (see ``GpiodChip/releaseLine(_:token:keepState:)``, ``SysfsGPIO/releaseLine(_:token:keepState:)``),
     /// and a register pin's stores land in the block the pin keeps mapped. To stop the loop
     /// itself first — so that nothing is written after the pins are restored, and `beforeRelease`
     /// sees a quiet bench — pass a `gate` the loop runs its steps through. Only the first signal
-    /// is acted on; the process is exiting by the time another arrives.
+    /// is acted on (every registration that takes it runs, in order); the process is exiting by
+    /// the time another arrives.
     /// - Parameters:
     ///   - signals: the signals to take; SIGINT, SIGTERM and SIGHUP unless told otherwise.
     ///   - gate: closed first (waiting for a step in progress), so a loop that runs its steps
@@ -30,21 +31,11 @@ extension GPIOController {
     public func restoreOnTermination(signals: [Int32] = [SIGINT, SIGTERM, SIGHUP], gate: TerminationGate? = nil,
                                      beforeRelease: @escaping @Sendable () -> Void = {},
                                      beforeExit: @escaping @Sendable () -> Void = {}) {
-        for sig in signals {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [self] in
-                // Two handlers (two signals, or two registrations) must not both exit: exit() is
-                // not safe to call from two threads at once. The later one waits for the first.
-                guard TerminationSources.begin() else { return }
-                gate?.close()
-                beforeRelease()
-                releaseAll()
-                beforeExit()
-                exit(128 + sig)
-            }
-            source.resume()
-            TerminationSources.keep(source)
+        TerminationSources.register(signals: signals) { [self] in
+            gate?.close()
+            beforeRelease()
+            releaseAll()
+            beforeExit()
         }
     }
 }
@@ -134,15 +125,35 @@ public final class TerminationGate: @unchecked Sendable {
     }
 }
 
-/// Keeps the dispatch sources alive for the life of the process, and lets one handler run.
+/// The cleanups registered for each signal, and the one thread that runs them. The signal itself
+/// is caught by a C handler that only writes its number to a pipe (``strobe_signal_catch``),
+/// so it works whichever thread the kernel picks; the cleanup runs on the waiting thread, an
+/// ordinary thread that may take locks. The first signal runs every cleanup registered for it,
+/// in order, then exits; the process is gone before a second is read.
 private enum TerminationSources {
-    static let started = Atomic<Bool>(false)
+    struct Registration: Sendable {
+        let signals: [Int32]
+        let cleanup: @Sendable () -> Void
+    }
+    static let registrations = Mutex<[Registration]>([])
+    static let waiter = Mutex<Bool>(false)
 
-    static func keep(_ source: any DispatchSourceSignal) { _ = Unmanaged.passRetained(source as AnyObject) }
+    static func register(signals: [Int32], cleanup: @escaping @Sendable () -> Void) {
+        registrations.withLock { $0.append(Registration(signals: signals, cleanup: cleanup)) }
+        for sig in signals { _ = strobe_signal_catch(sig) }
+        waiter.withLock { started in
+            guard !started else { return }
+            started = startThread(run) != nil
+        }
+    }
 
-    /// `true` for the first handler; any later one parks until the first has exited the process.
-    static func begin() -> Bool {
-        if !started.exchange(true, ordering: .acquiringAndReleasing) { return true }
-        while true { pause() }
+    static func run() {
+        while true {
+            let sig = strobe_signal_wait()
+            guard sig > 0 else { return }  // the pipe failed: nothing more will arrive
+            let mine = registrations.withLock { $0.filter { $0.signals.contains(sig) } }
+            for r in mine { r.cleanup() }
+            exit(128 + sig)
+        }
     }
 }

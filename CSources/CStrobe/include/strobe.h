@@ -17,5 +17,6 @@
 #include "strobe_events.h"
 #include "strobe_sysfs.h"
 #include "strobe_wave.h"
+#include "strobe_signals.h"
 
 #endif /* STROBE_H */
