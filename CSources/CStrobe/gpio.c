@@ -20,6 +20,11 @@ struct strobe_gpio {
     pthread_mutex_t lock;
     strobe_clock clock; /* times the BCM2835 pull sequence; set under `lock` */
     uint64_t reserved;  /* pins whose function, pull and edges we leave alone (atomic) */
+    /* Which claim holds each pin (0: none), and the lock that makes an owned direction change
+     * and a disown exclusive: after strobe_gpio_disown returns, no owned call on the old claim
+     * can start, and none is still running. */
+    pthread_mutex_t owner_lock;
+    uint64_t owners[64];
 };
 
 strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block) {
@@ -30,6 +35,7 @@ strobe_gpio *strobe_gpio_new(strobe_layout layout, volatile uint32_t *block) {
     gpio->block = block;
     gpio->clock = strobe_clock_monotonic();
     pthread_mutex_init(&gpio->lock, NULL);
+    pthread_mutex_init(&gpio->owner_lock, NULL);
     return gpio;
 }
 
@@ -41,6 +47,7 @@ void strobe_gpio_set_clock(strobe_gpio *gpio, strobe_clock clock) {
 
 void strobe_gpio_free(strobe_gpio *gpio) {
     if (!gpio) return;
+    pthread_mutex_destroy(&gpio->owner_lock);
     pthread_mutex_destroy(&gpio->lock);
     free(gpio);
 }
@@ -177,6 +184,34 @@ int strobe_gpio_set_direction(strobe_gpio *gpio, unsigned pin, int output) {
     }
     bcm_write_fsel(gpio, pin, output ? STROBE_BCM_FSEL_OUTPUT : STROBE_BCM_FSEL_INPUT);
     return 0;
+}
+
+int strobe_gpio_set_owner(strobe_gpio *gpio, unsigned pin, uint64_t token) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    pthread_mutex_lock(&gpio->owner_lock);
+    gpio->owners[pin] = token;
+    pthread_mutex_unlock(&gpio->owner_lock);
+    return 0;
+}
+
+int strobe_gpio_disown(strobe_gpio *gpio, unsigned pin, uint64_t token) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    pthread_mutex_lock(&gpio->owner_lock);
+    rc = gpio->owners[pin] == token ? 0 : -EBADF;
+    if (rc == 0) gpio->owners[pin] = 0;
+    pthread_mutex_unlock(&gpio->owner_lock);
+    return rc;
+}
+
+int strobe_gpio_set_direction_owned(strobe_gpio *gpio, unsigned pin, uint64_t token, int output) {
+    int rc = check_pin(gpio, pin);
+    if (rc) return rc;
+    pthread_mutex_lock(&gpio->owner_lock);
+    rc = token != 0 && gpio->owners[pin] == token ? strobe_gpio_set_direction(gpio, pin, output) : -EBADF;
+    pthread_mutex_unlock(&gpio->owner_lock);
+    return rc;
 }
 
 int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function) {

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -309,4 +310,28 @@ int strobe_sysfs_wait_edge(int fd, int timeout_ms, int *level) {
         *level = v;
         return 1;
     }
+}
+
+/* One O_PATH descriptor of "/" for the whole process, opened on first use: nothing can be read
+ * or written through it (pread, pwrite and poll see EBADF / POLLNVAL). */
+static int placeholder = -1;
+static int placeholder_errno;
+static pthread_once_t placeholder_once = PTHREAD_ONCE_INIT;
+
+static void open_placeholder(void) {
+    do placeholder = open("/", O_PATH | O_CLOEXEC);
+    while (placeholder < 0 && errno == EINTR);
+    placeholder_errno = placeholder < 0 ? errno : 0;
+}
+
+int strobe_sysfs_revoke_fd(int fd) {
+    if (fd < 0) return -EBADF;
+    pthread_once(&placeholder_once, open_placeholder);
+    if (placeholder < 0) return -placeholder_errno;
+    int r;
+    /* EBUSY: another thread is between allocating this number and installing a file in it,
+     * which can't be ours (the number is taken); retrying is what the man page advises. */
+    do r = dup3(placeholder, fd, O_CLOEXEC);
+    while (r < 0 && (errno == EINTR || errno == EBUSY));
+    return r < 0 ? -errno : 0;
 }

@@ -109,9 +109,21 @@ int strobe_gpiod_chip_open(const char *spec, strobe_gpiod_chip **chip) {
     return 0;
 }
 
+int strobe_gpiod_chip_fake(unsigned num_lines, strobe_gpiod_chip **chip) {
+    if (!chip || num_lines == 0) return -EINVAL;
+    strobe_gpiod_chip *s = calloc(1, sizeof *s);
+    if (!s) return -ENOMEM;
+    s->fake = true;
+    s->num_lines = num_lines;
+    snprintf(s->name, sizeof s->name, "%s", "gpiochip-fake");
+    snprintf(s->label, sizeof s->label, "%s", "strobe-fake");
+    *chip = s;
+    return 0;
+}
+
 void strobe_gpiod_chip_close(strobe_gpiod_chip *chip) {
     if (!chip) return;
-    strobe_gpiod_lib_close(chip);
+    if (!chip->fake) strobe_gpiod_lib_close(chip);
     free(chip);
 }
 
@@ -131,6 +143,7 @@ int strobe_gpiod_line_info_get(strobe_gpiod_chip *chip, unsigned offset, strobe_
     if (!chip || !info || offset >= chip->num_lines) return -EINVAL;
     memset(info, 0, sizeof *info);
     info->offset = offset;
+    if (chip->fake) return 0; /* nobody else holds a fake chip's lines */
     return strobe_gpiod_lib_line_info(chip, offset, info);
 }
 
@@ -177,13 +190,42 @@ int strobe_gpiod_request(strobe_gpiod_chip *chip, const unsigned *offsets, const
     }
     l->count = count;
     l->settings = *settings;
-    r = strobe_gpiod_lib_request(chip, l, v);
-    if (r < 0) {
+    if (chip->fake) {
+        /* No event queue behind a fake request. */
+        if (settings->edge != STROBE_EDGE_NONE) {
+            free(l);
+            return -EOPNOTSUPP;
+        }
+        l->fake = true;
+        memcpy(l->fake_values, v, count * sizeof v[0]);
+    } else {
+        r = strobe_gpiod_lib_request(chip, l, v);
+        if (r < 0) {
+            free(l);
+            return r;
+        }
+    }
+    r = pthread_mutex_init(&l->lock, NULL);
+    if (r != 0) {
+        if (!l->fake) strobe_gpiod_lib_release(l);
         free(l);
-        return r;
+        return -r;
     }
     *lines = l;
     return 0;
+}
+
+/* Take the request's lock for one call: -EBADF once it was revoked (the lock is then not held). */
+static int enter(strobe_gpiod_lines *l) {
+    pthread_mutex_lock(&l->lock);
+    if (!l->dead) return 0;
+    pthread_mutex_unlock(&l->lock);
+    return -EBADF;
+}
+
+static int leave(strobe_gpiod_lines *l, int r) {
+    pthread_mutex_unlock(&l->lock);
+    return r;
 }
 
 int strobe_gpiod_reconfigure(strobe_gpiod_lines *lines, const strobe_gpiod_settings *settings, const int *values) {
@@ -193,10 +235,14 @@ int strobe_gpiod_reconfigure(strobe_gpiod_lines *lines, const strobe_gpiod_setti
     if ((settings->edge == STROBE_EDGE_NONE) != (lines->settings.edge == STROBE_EDGE_NONE)) return -EINVAL;
     int v[STROBE_GPIOD_MAX_LINES];
     for (size_t i = 0; i < lines->count; i++) v[i] = values ? !!values[i] : 0;
-    r = strobe_gpiod_lib_reconfigure(lines, settings, v);
-    if (r < 0) return r;
+    if ((r = enter(lines)) < 0) return r;
+    if (lines->fake) {
+        if (settings->direction == STROBE_GPIOD_OUTPUT) memcpy(lines->fake_values, v, lines->count * sizeof v[0]);
+    } else if ((r = strobe_gpiod_lib_reconfigure(lines, settings, v)) < 0) {
+        return leave(lines, r);
+    }
     lines->settings = *settings;
-    return 0;
+    return leave(lines, 0);
 }
 
 int strobe_gpiod_request_output(strobe_gpiod_chip *chip, const unsigned *offsets, const int *values, size_t count, int bias, strobe_gpiod_lines **lines) {
@@ -215,10 +261,97 @@ int strobe_gpiod_request_events(strobe_gpiod_chip *chip, unsigned offset, int ed
     return strobe_gpiod_request(chip, &offset, NULL, 1, &s, lines);
 }
 
+void strobe_gpiod_revoke(strobe_gpiod_lines *lines) {
+    if (!lines) return;
+    pthread_mutex_lock(&lines->lock);
+    if (!lines->dead && !lines->fake) strobe_gpiod_lib_release(lines);
+    lines->dead = true;
+    pthread_mutex_unlock(&lines->lock);
+}
+
+int strobe_gpiod_is_revoked(strobe_gpiod_lines *lines) {
+    if (!lines) return 1;
+    pthread_mutex_lock(&lines->lock);
+    int dead = lines->dead;
+    pthread_mutex_unlock(&lines->lock);
+    return dead;
+}
+
 void strobe_gpiod_release(strobe_gpiod_lines *lines) {
     if (!lines) return;
-    strobe_gpiod_lib_release(lines);
+    strobe_gpiod_revoke(lines);
+    pthread_mutex_destroy(&lines->lock);
     free(lines);
+}
+
+int strobe_gpiod_set(strobe_gpiod_lines *lines, size_t index, int value) {
+    if (!lines || index >= lines->count) return -EINVAL;
+    int r = enter(lines);
+    if (r < 0) return r;
+    if (lines->fake) {
+        lines->fake_values[index] = !!value;
+        return leave(lines, 0);
+    }
+    return leave(lines, strobe_gpiod_lib_set(lines, index, value));
+}
+
+int strobe_gpiod_get(strobe_gpiod_lines *lines, size_t index) {
+    if (!lines || index >= lines->count) return -EINVAL;
+    int r = enter(lines);
+    if (r < 0) return r;
+    return leave(lines, lines->fake ? lines->fake_values[index] : strobe_gpiod_lib_get(lines, index));
+}
+
+int strobe_gpiod_set_all(strobe_gpiod_lines *lines, const int *values) {
+    if (!lines || !values) return -EINVAL;
+    int r = enter(lines);
+    if (r < 0) return r;
+    if (lines->fake) {
+        for (size_t i = 0; i < lines->count; i++) lines->fake_values[i] = !!values[i];
+        return leave(lines, 0);
+    }
+    return leave(lines, strobe_gpiod_lib_set_all(lines, values));
+}
+
+int strobe_gpiod_get_all(strobe_gpiod_lines *lines, int *values) {
+    if (!lines || !values) return -EINVAL;
+    int r = enter(lines);
+    if (r < 0) return r;
+    if (lines->fake) {
+        memcpy(values, lines->fake_values, lines->count * sizeof values[0]);
+        return leave(lines, 0);
+    }
+    return leave(lines, strobe_gpiod_lib_get_all(lines, values));
+}
+
+/* A fake request's bank write: `value` where a line's bit is set (negative: every line to its
+ * bit), with the backends' checks. */
+static int fake_write_bank(strobe_gpiod_lines *lines, uint32_t bits, int value) {
+    unsigned bank = lines->offsets[0] / 32;
+    for (size_t i = 0; i < lines->count; i++)
+        if (lines->offsets[i] / 32 != bank) return -EINVAL;
+    for (size_t i = 0; i < lines->count; i++) {
+        int bit = (int)((bits >> (lines->offsets[i] % 32)) & 1u);
+        if (value < 0) lines->fake_values[i] = bit;
+        else if (bit) lines->fake_values[i] = !!value;
+    }
+    return 0;
+}
+
+int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value) {
+    if (!lines || lines->count == 0) return -EINVAL;
+    int r = enter(lines);
+    if (r < 0) return r;
+    if (lines->fake) return leave(lines, fake_write_bank(lines, bits, value < 0 ? 0 : value));
+    return leave(lines, strobe_gpiod_lib_write_bits(lines, bits, value));
+}
+
+int strobe_gpiod_write_levels(strobe_gpiod_lines *lines, uint32_t bits) {
+    if (!lines || lines->count == 0) return -EINVAL;
+    int r = enter(lines);
+    if (r < 0) return r;
+    if (lines->fake) return leave(lines, fake_write_bank(lines, bits, -1));
+    return leave(lines, strobe_gpiod_lib_write_levels(lines, bits));
 }
 
 uint32_t strobe_gpiod_bank_mask(const strobe_gpiod_lines *lines) {
@@ -234,8 +367,13 @@ uint32_t strobe_gpiod_bank_mask(const strobe_gpiod_lines *lines) {
 
 int strobe_gpiod_event_fd(strobe_gpiod_lines *lines) {
     if (!lines || lines->count != 1 || lines->settings.edge == STROBE_EDGE_NONE) return -EINVAL;
-    return strobe_gpiod_lib_event_fd(lines);
+    int r = enter(lines);
+    if (r < 0) return r;
+    return leave(lines, strobe_gpiod_lib_event_fd(lines));
 }
+
+/* The longest the lock is held while waiting for an event, so a revoke waits at most this long. */
+#define EVENT_WAIT_SLICE_NS 20000000
 
 int strobe_gpiod_read_event(strobe_gpiod_lines *lines, int64_t timeout_ns, uint64_t *timestamp_ns, unsigned *offset, int *rising) {
     /* A values request has no event queue: waiting on it would only time out. */
@@ -248,13 +386,19 @@ int strobe_gpiod_read_event(strobe_gpiod_lines *lines, int64_t timeout_ns, uint6
             left = deadline - (int64_t)strobe_monotonic_ns();
             if (left < 0) left = 0;
         }
-        int r = strobe_gpiod_lib_event_wait(lines, left);
+        /* Waited in slices under the lock: a revoke from another thread gets in between two. */
+        int64_t slice = left < 0 || left > EVENT_WAIT_SLICE_NS ? EVENT_WAIT_SLICE_NS : left;
+        int r = enter(lines);
+        if (r < 0) return r;
+        r = strobe_gpiod_lib_event_wait(lines, slice);
+        if (r > 0) {
+            do r = strobe_gpiod_lib_event_read(lines, timestamp_ns, offset, rising);
+            while (r == -EINTR);
+            return leave(lines, r < 0 ? r : 1);
+        }
+        leave(lines, 0);
         if (r == -EINTR) continue; /* the deadline carries the remaining time */
-        if (r <= 0) return r;
-        break;
+        if (r < 0) return r;
+        if (timeout_ns >= 0 && left == 0) return 0;
     }
-    int r;
-    do r = strobe_gpiod_lib_event_read(lines, timestamp_ns, offset, rising);
-    while (r == -EINTR);
-    return r < 0 ? r : 1;
 }

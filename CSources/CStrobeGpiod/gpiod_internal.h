@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <gpiod.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 /* libgpiod 1.x defines the bulk-request limit as a macro; 2.x has no bulk object and no such
@@ -22,13 +23,21 @@
 #endif
 
 struct strobe_gpiod_chip {
-    struct gpiod_chip *chip;
+    struct gpiod_chip *chip; /* NULL for a fake chip (strobe_gpiod_chip_fake) */
+    bool fake;
     char name[32];  /* the kernel's GPIO_MAX_NAME_SIZE */
     char label[32];
     unsigned num_lines;
 };
 
 struct strobe_gpiod_lines {
+    /* Held for every call that reaches the kernel, and by strobe_gpiod_revoke: a revoke waits
+     * for a call in progress, and no call starts on a released request (`dead`), so the request's
+     * file descriptor is never used after it was closed (and maybe reused by another file). */
+    pthread_mutex_t lock;
+    bool dead;
+    bool fake;                               /* no kernel request: levels live in fake_values */
+    int fake_values[STROBE_GPIOD_MAX_LINES];
     size_t count;
     unsigned offsets[STROBE_GPIOD_MAX_LINES]; /* in request order */
     strobe_gpiod_settings settings;
@@ -62,6 +71,13 @@ int strobe_gpiod_lib_request(strobe_gpiod_chip *chip, strobe_gpiod_lines *l, con
 /* Apply new (checked) settings to a held request; l->settings is updated by the caller. */
 int strobe_gpiod_lib_reconfigure(strobe_gpiod_lines *l, const strobe_gpiod_settings *s, const int *values);
 void strobe_gpiod_lib_release(strobe_gpiod_lines *l);
+/* The hot calls, on a live request with checked arguments (gpiod.c takes the lock and checks). */
+int strobe_gpiod_lib_set(strobe_gpiod_lines *lines, size_t index, int value);
+int strobe_gpiod_lib_get(strobe_gpiod_lines *lines, size_t index);
+int strobe_gpiod_lib_set_all(strobe_gpiod_lines *lines, const int *values);
+int strobe_gpiod_lib_get_all(strobe_gpiod_lines *lines, int *values);
+int strobe_gpiod_lib_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value);
+int strobe_gpiod_lib_write_levels(strobe_gpiod_lines *lines, uint32_t bits);
 /* Events of a one-line edge request: wait up to `timeout_ns` (negative: forever) — 1 when an
  * event is pending, 0 on timeout; then read one. */
 int strobe_gpiod_lib_event_fd(strobe_gpiod_lines *l);

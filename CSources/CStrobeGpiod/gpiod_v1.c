@@ -118,7 +118,7 @@ void strobe_gpiod_lib_release(strobe_gpiod_lines *l) {
     gpiod_line_release_bulk(&l->bulk);
 }
 
-int strobe_gpiod_set(strobe_gpiod_lines *lines, size_t index, int value) {
+int strobe_gpiod_lib_set(strobe_gpiod_lines *lines, size_t index, int value) {
     if (!lines || index >= lines->count) return -EINVAL;
     value = !!value;
     if (lines->count == 1) {
@@ -138,7 +138,7 @@ int strobe_gpiod_set(strobe_gpiod_lines *lines, size_t index, int value) {
     return 0;
 }
 
-int strobe_gpiod_get(strobe_gpiod_lines *lines, size_t index) {
+int strobe_gpiod_lib_get(strobe_gpiod_lines *lines, size_t index) {
     if (!lines || index >= lines->count) return -EINVAL;
     if (lines->count == 1) {
         int v = gpiod_line_get_value(lines->bulk.lines[0]);
@@ -151,7 +151,7 @@ int strobe_gpiod_get(strobe_gpiod_lines *lines, size_t index) {
     return values[index];
 }
 
-int strobe_gpiod_set_all(strobe_gpiod_lines *lines, const int *values) {
+int strobe_gpiod_lib_set_all(strobe_gpiod_lines *lines, const int *values) {
     if (!lines || !values) return -EINVAL;
     int v[STROBE_GPIOD_MAX_LINES];
     for (size_t i = 0; i < lines->count; i++) v[i] = !!values[i];
@@ -160,7 +160,7 @@ int strobe_gpiod_set_all(strobe_gpiod_lines *lines, const int *values) {
     return 0;
 }
 
-int strobe_gpiod_get_all(strobe_gpiod_lines *lines, int *values) {
+int strobe_gpiod_lib_get_all(strobe_gpiod_lines *lines, int *values) {
     if (!lines || !values) return -EINVAL;
     if (gpiod_line_get_value_bulk(&lines->bulk, values) < 0) return strobe_gpiod_neg_errno();
     return 0;
@@ -183,11 +183,11 @@ static inline __attribute__((always_inline)) int write_bank(strobe_gpiod_lines *
     return 0;
 }
 
-int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value) {
+int strobe_gpiod_lib_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value) {
     return write_bank(lines, bits, value < 0 ? 0 : value);
 }
 
-int strobe_gpiod_write_levels(strobe_gpiod_lines *lines, uint32_t bits) {
+int strobe_gpiod_lib_write_levels(strobe_gpiod_lines *lines, uint32_t bits) {
     return write_bank(lines, bits, -1);
 }
 

@@ -180,7 +180,7 @@ void strobe_gpiod_lib_release(strobe_gpiod_lines *l) {
     gpiod_edge_event_buffer_free(l->events);
 }
 
-int strobe_gpiod_set(strobe_gpiod_lines *lines, size_t index, int value) {
+int strobe_gpiod_lib_set(strobe_gpiod_lines *lines, size_t index, int value) {
     if (!lines || index >= lines->count) return -EINVAL;
     if (gpiod_line_request_set_value(lines->request, lines->offsets[index],
                                      value ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE) < 0)
@@ -188,20 +188,20 @@ int strobe_gpiod_set(strobe_gpiod_lines *lines, size_t index, int value) {
     return 0;
 }
 
-int strobe_gpiod_get(strobe_gpiod_lines *lines, size_t index) {
+int strobe_gpiod_lib_get(strobe_gpiod_lines *lines, size_t index) {
     if (!lines || index >= lines->count) return -EINVAL;
     enum gpiod_line_value v = gpiod_line_request_get_value(lines->request, lines->offsets[index]);
     return v == GPIOD_LINE_VALUE_ERROR ? strobe_gpiod_neg_errno() : (int)v;
 }
 
-int strobe_gpiod_set_all(strobe_gpiod_lines *lines, const int *values) {
+int strobe_gpiod_lib_set_all(strobe_gpiod_lines *lines, const int *values) {
     if (!lines || !values) return -EINVAL;
     enum gpiod_line_value v[STROBE_GPIOD_MAX_LINES];
     for (size_t i = 0; i < lines->count; i++) v[i] = values[i] ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE;
     return gpiod_line_request_set_values(lines->request, v) < 0 ? strobe_gpiod_neg_errno() : 0;
 }
 
-int strobe_gpiod_get_all(strobe_gpiod_lines *lines, int *values) {
+int strobe_gpiod_lib_get_all(strobe_gpiod_lines *lines, int *values) {
     if (!lines || !values) return -EINVAL;
     enum gpiod_line_value v[STROBE_GPIOD_MAX_LINES];
     if (gpiod_line_request_get_values(lines->request, v) < 0) return strobe_gpiod_neg_errno();
@@ -209,7 +209,7 @@ int strobe_gpiod_get_all(strobe_gpiod_lines *lines, int *values) {
     return 0;
 }
 
-int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value) {
+int strobe_gpiod_lib_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value) {
     if (!lines || lines->count == 0) return -EINVAL;
     unsigned bank = lines->offsets[0] / 32;
     unsigned offsets[STROBE_GPIOD_MAX_LINES];
@@ -228,7 +228,7 @@ int strobe_gpiod_write_bits(strobe_gpiod_lines *lines, uint32_t bits, int value)
     return gpiod_line_request_set_values_subset(lines->request, n, offsets, values) < 0 ? strobe_gpiod_neg_errno() : 0;
 }
 
-int strobe_gpiod_write_levels(strobe_gpiod_lines *lines, uint32_t bits) {
+int strobe_gpiod_lib_write_levels(strobe_gpiod_lines *lines, uint32_t bits) {
     if (!lines || lines->count == 0) return -EINVAL;
     unsigned bank = lines->offsets[0] / 32;
     enum gpiod_line_value values[STROBE_GPIOD_MAX_LINES];

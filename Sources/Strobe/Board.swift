@@ -140,7 +140,7 @@ public final class Board: GPIOController, @unchecked Sendable {
     /// the pin never glitches; then sets `pull`. Remembers the function and pull to restore.
     public func claimLine(_ pin: Int, initial: Level?, pull: Pull?) throws(StrobeError) -> Claimed<RegisterLine> {
         let port = try claimPort(pin, initial: initial, pull: pull, token: nil)
-        return Claimed(line: RegisterLine(port: port.0, gpio: gpio, pin: UInt32(pin)), token: port.1)
+        return Claimed(line: RegisterLine(port: port.0, gpio: gpio, pin: UInt32(pin), token: port.1), token: port.1)
     }
 
     private func claimPort(_ pin: Int, initial: Level?, pull: Pull?, token: UInt64?) throws(StrobeError) -> (strobe_port, UInt64) {
@@ -148,7 +148,7 @@ public final class Board: GPIOController, @unchecked Sendable {
         try notKernels(pin) // before anything is stored, the output latch included
         let p = UInt32(pin)
         var port = strobe_port()
-        let t = try claims.claim(pin, token: token) { () throws(StrobeError) -> SavedState in
+        let t = try claims.claim(pin, token: token) { (t: UInt64) throws(StrobeError) -> SavedState in
             let before = try stateUnchecked(pin)
             _ = strobe_gpio_port(gpio, p, &port)
             if let initial {
@@ -157,6 +157,7 @@ public final class Board: GPIOController, @unchecked Sendable {
             let function: PinFunction = initial == nil ? .input : .output
             try check(strobe_gpio_set_function(gpio, p, function.cValue), pin: pin, function: function)
             if let pull { try check(strobe_gpio_set_pull(gpio, p, pull.cValue), pin: pin, function: function) }
+            _ = strobe_gpio_set_owner(gpio, p, t)
             return SavedState(function: before.function, pull: before.pull, pullChanged: pull != nil && pull != before.pull)
         }
         return (port, t)
@@ -165,10 +166,18 @@ public final class Board: GPIOController, @unchecked Sendable {
     /// Gives `pin` back if `token`'s claim still holds it: restores its previous function and
     /// pull unless `keepState`. A pull the hardware could not report (BCM2835) is left as it is:
     /// there is nothing known to restore.
+    ///
+    /// A handle that outlives its claim (``releaseAll()``, a termination signal) is not left
+    /// owning anything: its direction changes (``SwitchablePin``, ``OpenDrainPin``) do nothing
+    /// from the moment the claim ends, and one in progress on another thread finishes before the
+    /// pin is restored. Its level stores still reach GPSETn/GPCLRn — the board, and so the
+    /// mapping, lives as long as any handle — where they change only the output latch of a pin
+    /// that is an input again (or drive one whose function before the claim was an output).
     public func releaseLine(_ pin: Int, token: UInt64, keepState: Bool) {
         claims.release(pin, token: token) { saved in
-            guard !keepState else { return }
             let p = UInt32(pin)
+            _ = strobe_gpio_disown(gpio, p, token)
+            guard !keepState else { return }
             _ = strobe_gpio_set_function(gpio, p, saved.function.cValue)
             if saved.pullChanged, let pull = saved.pull { _ = strobe_gpio_set_pull(gpio, p, pull.cValue) }
         }

@@ -1,7 +1,10 @@
 import CStrobe
 
 // Direction changes of held pins on the register backend: what ``SwitchablePin`` and
-// ``OpenDrainPin`` become on a ``Board`` (hardware, the virtual bench, RAM).
+// ``OpenDrainPin`` become on a ``Board`` (hardware, the virtual bench, RAM). Each is checked
+// against the pin's claim under the handle's owner lock (strobe_gpio_set_direction_owned): once
+// the claim has ended — releaseAll(), a termination signal — the change is a no-op, never a
+// store to a pin that was restored or now belongs to someone else.
 
 extension Board {
     /// Claims `pin` as an open-drain output, released: the GPIO input function (GPFSELn 000,
@@ -20,7 +23,7 @@ extension Board {
     /// board's lock (field 000); RP1 one store to the SYS_RIO0 OE CLR alias (+0x3000).
     @inlinable @inline(__always)
     public static func makeInput(_ line: RegisterLine) {
-        _ = strobe_gpio_set_direction(line.gpio, line.pin, 0)
+        _ = strobe_gpio_set_direction_owned(line.gpio, line.pin, line.token, 0)
     }
 
     /// Makes the pin an output driving `level`: one store to GPSETn/GPCLRn (RIO OUT SET/CLR)
@@ -30,20 +33,20 @@ extension Board {
     @inlinable @inline(__always)
     public static func makeOutput(_ line: RegisterLine, level: Level) {
         if level.isHigh { strobe_port_set(line.port) } else { strobe_port_clear(line.port) }
-        _ = strobe_gpio_set_direction(line.gpio, line.pin, 1)
+        _ = strobe_gpio_set_direction_owned(line.gpio, line.pin, line.token, 1)
     }
 
     /// Open drain, drive low: the latch already holds 0, so only the direction changes — BCM one
     /// GPFSELn read-modify-write under the board's lock; RP1 one store to the OE SET alias.
     @inlinable @inline(__always)
     public static func openDrainLow(_ line: RegisterLine) {
-        _ = strobe_gpio_set_direction(line.gpio, line.pin, 1)
+        _ = strobe_gpio_set_direction_owned(line.gpio, line.pin, line.token, 1)
     }
 
     /// Open drain, release: the pin becomes an input — BCM one GPFSELn read-modify-write under
     /// the board's lock; RP1 one store to the OE CLR alias.
     @inlinable @inline(__always)
     public static func openDrainRelease(_ line: RegisterLine) {
-        _ = strobe_gpio_set_direction(line.gpio, line.pin, 0)
+        _ = strobe_gpio_set_direction_owned(line.gpio, line.pin, line.token, 0)
     }
 }

@@ -126,9 +126,14 @@ final class ClaimTable<Saved: Sendable>: Sendable {
     /// Runs `body` (which may throw, and returns what to remember) while `pin` is reserved, and
     /// records the claim under `token` (or a new one).
     func claim(_ pin: Int, token: UInt64? = nil, _ body: () throws(StrobeError) -> Saved) throws(StrobeError) -> UInt64 {
+        try claim(pin, token: token) { (_: UInt64) throws(StrobeError) -> Saved in try body() }
+    }
+
+    /// ``claim(_:token:_:)`` whose `body` learns the token the claim will be recorded under.
+    func claim(_ pin: Int, token: UInt64? = nil, _ body: (UInt64) throws(StrobeError) -> Saved) throws(StrobeError) -> UInt64 {
         try state.withLock { (s: inout State) throws(StrobeError) -> UInt64 in
             if s.pins[pin] != nil { throw .pinInUse(pin) }
-            let saved = try body()
+            let saved = try body(token ?? s.next)
             let t = token ?? s.next
             if token == nil { s.next += 1 }
             s.pins[pin] = Entry(token: t, saved: saved)

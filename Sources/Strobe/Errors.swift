@@ -34,6 +34,9 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// accepted range in words (`"1 Hz…1 GHz"`). Also thrown when a sum of times (a deadline,
     /// virtual time moved forward) would pass what 64-bit nanoseconds hold.
     case outOfRange(parameter: String, value: String, range: String)
+    /// The pin's claim has ended (``GPIOController/releaseAll()``, a termination signal) while
+    /// its handle lived on: the handle no longer owns the line.
+    case pinReleased(Int)
 
     /// A one-line message naming the pin or path and the fix.
     public var description: String {
@@ -84,6 +87,8 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
             return text
         case .outOfRange(let parameter, let value, let range):
             return "\(parameter) \(value) is out of range: it takes \(range)"
+        case .pinReleased(let pin):
+            return "GPIO \(pin) was released (releaseAll or a termination signal) while its handle was still in use; claim it again"
         }
     }
 

@@ -25,11 +25,10 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     let chip: OpaquePointer
     let claims = ClaimTable<LineRequest>()
 
-    /// A libgpiod line request, released when its claim ends. An output group's request is
-    /// recorded under each of its pins; only the first pin's entry owns (and releases) it.
-    struct LineRequest: @unchecked Sendable {
-        // Sendable: the request is used by one claim and released exactly once.
-        let lines: OpaquePointer
+    /// A libgpiod line request, revoked when its claim ends. An output group's request is
+    /// recorded under each of its pins; only the first pin's entry owns (and revokes) it.
+    struct LineRequest: Sendable {
+        let request: GpiodRequest
         var owner = true
     }
 
@@ -50,7 +49,7 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     ///   to list them) or this user may not open it (the text says how to join the `gpio`
     ///   group); ``StrobeError/system(operation:path:errno:)`` for any other failure, such as a
     ///   path that is not a GPIO chip.
-    public init(_ spec: String? = nil) throws(StrobeError) {
+    public convenience init(_ spec: String? = nil) throws(StrobeError) {
         var handle: OpaquePointer?
         let rc = strobe_gpiod_chip_open(spec, &handle)
         let shown = spec.map { "GPIO chip \($0)" } ?? "Raspberry Pi GPIO chip (pinctrl-bcm2835, pinctrl-bcm2711 or pinctrl-rp1)"
@@ -64,6 +63,19 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
                 throw .system(operation: "opening", path: shown, errno: errno)
             }
         }
+        self.init(handle: handle)
+    }
+
+    /// A chip with no kernel behind it, for tests off a Pi: requests keep their levels in memory
+    /// (``strobe_gpiod_chip_fake``), every line is free, and edge sources are unsupported.
+    convenience init(fakeLines count: Int) throws(StrobeError) {
+        var handle: OpaquePointer?
+        let rc = strobe_gpiod_chip_fake(UInt32(clamping: count), &handle)
+        guard rc == 0, let handle else { throw .system(operation: "making", path: "a fake GPIO chip", errno: Errno(cReturn: rc)) }
+        self.init(handle: handle)
+    }
+
+    private init(handle: OpaquePointer) {
         chip = handle
         label = String(cString: strobe_gpiod_chip_label(handle))
         name = String(cString: strobe_gpiod_chip_name(handle))
@@ -120,14 +132,17 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     /// Requests `pin` alone with `settings` (an output starting at `value`) and records the claim.
     func claimRequest(_ pin: Int, settings: strobe_gpiod_settings, value: Level) throws(StrobeError) -> Claimed<GpiodLine> {
         try validate(pin)
-        var request: OpaquePointer?
+        var request: GpiodRequest?
         let token = try claims.claim(pin) { () throws(StrobeError) -> LineRequest in
             var offset = UInt32(pin)
             var v: Int32 = value.isHigh ? 1 : 0
             var s = settings
-            let rc = strobe_gpiod_request(chip, &offset, &v, 1, &s, &request)
-            guard rc == 0, let request else { throw busy(pin, rc) }
-            return LineRequest(lines: request)
+            var handle: OpaquePointer?
+            let rc = strobe_gpiod_request(chip, &offset, &v, 1, &s, &handle)
+            guard rc == 0, let handle else { throw busy(pin, rc) }
+            let made = GpiodRequest(handle)
+            request = made
+            return LineRequest(request: made)
         }
         return Claimed(line: GpiodLine(request: request!, offset: UInt32(pin), bias: settings.bias), token: token)
     }
@@ -135,27 +150,37 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     /// Releases the request. The line goes back to the kernel, whose GPIO driver decides what
     /// happens to it (pinctrl-bcm2835 keeps the last direction and level); `keepState` cannot
     /// change that.
+    ///
+    /// A pin still held is not left dangling: the request is revoked, not freed — its later
+    /// sets and reads do nothing (they return -EBADF inside, never reaching a descriptor that
+    /// another file may have reused), and a call in progress on another thread finishes before
+    /// the line is given back. The memory goes when the last pin handle does.
     public func releaseLine(_ pin: Int, token: UInt64, keepState: Bool) {
-        claims.release(pin, token: token) { saved in if saved.owner { strobe_gpiod_release(saved.lines) } }
+        claims.release(pin, token: token) { saved in if saved.owner { saved.request.revoke() } }
     }
 
-    /// Releases every line this process requested through this chip.
+    /// Releases every line this process requested through this chip. Safe while other threads
+    /// are using the pins (e.g. from ``GPIOController/restoreOnTermination(signals:gate:beforeRelease:beforeExit:)``):
+    /// see ``releaseLine(_:token:keepState:)``.
     public func releaseAll() {
         for (pin, token) in claims.all { releaseLine(pin, token: token, keepState: false) }
     }
 
     /// One ioctl: GPIOHANDLE_SET_LINE_VALUES (libgpiod 1.6) or GPIO_V2_LINE_SET_VALUES (2.x).
     @inlinable @inline(__always)
-    public static func set(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, 1) }
+    public static func set(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request.lines, 0, 1) }
     /// One ioctl: GPIOHANDLE_SET_LINE_VALUES (libgpiod 1.6) or GPIO_V2_LINE_SET_VALUES (2.x).
     @inlinable @inline(__always)
-    public static func clear(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, 0) }
+    public static func clear(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request.lines, 0, 0) }
     /// A read (one ioctl) and a write (one ioctl).
     @inlinable @inline(__always)
-    public static func toggle(_ line: GpiodLine) { _ = strobe_gpiod_set(line.request, 0, strobe_gpiod_get(line.request, 0) == 1 ? 0 : 1) }
+    public static func toggle(_ line: GpiodLine) {
+        let lines = line.request.lines
+        _ = strobe_gpiod_set(lines, 0, strobe_gpiod_get(lines, 0) == 1 ? 0 : 1)
+    }
     /// One ioctl: GPIOHANDLE_GET_LINE_VALUES (libgpiod 1.6) or GPIO_V2_LINE_GET_VALUES (2.x).
     @inlinable @inline(__always)
-    public static func read(_ line: GpiodLine) -> Bool { strobe_gpiod_get(line.request, 0) == 1 }
+    public static func read(_ line: GpiodLine) -> Bool { strobe_gpiod_get(line.request.lines, 0) == 1 }
 
     /// Claims several output lines of one 32-line bank as one kernel request, for mask writes:
     /// one ioctl sets or clears any subset of them together (libgpiod 2.x sends only the lines
@@ -173,22 +198,25 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
             throw .invalidArgument("an output group of \(pins.count) lines: one kernel request holds at most \(STROBE_GPIOD_MAX_LINES)")
         }
         for pin in pins where claims.isClaimed(pin) { throw .pinInUse(pin) }
-        var request: OpaquePointer?
+        var request: GpiodRequest?
         let token = try claims.claim(first) { () throws(StrobeError) -> LineRequest in
             var offsets = pins.map { UInt32($0) }
             var values = [Int32](repeating: initial.isHigh ? 1 : 0, count: pins.count)
-            let rc = strobe_gpiod_request_output(chip, &offsets, &values, pins.count, bias(nil), &request)
-            guard rc == 0, let request else {
+            var handle: OpaquePointer?
+            let rc = strobe_gpiod_request_output(chip, &offsets, &values, pins.count, bias(nil), &handle)
+            guard rc == 0, let handle else {
                 // Name the line that is busy, not just the first one.
                 let held = pins.first { (try? holder(of: $0)).flatMap { $0 } != nil } ?? first
                 throw busy(held, rc)
             }
-            return LineRequest(lines: request)
+            let made = GpiodRequest(handle)
+            request = made
+            return LineRequest(request: made)
         }
         var claimed = [first]
         do {
             for pin in pins.dropFirst() {
-                _ = try claims.claim(pin, token: token) { () throws(StrobeError) -> LineRequest in LineRequest(lines: request!, owner: false) }
+                _ = try claims.claim(pin, token: token) { () throws(StrobeError) -> LineRequest in LineRequest(request: request!, owner: false) }
                 claimed.append(pin)
             }
         } catch {
@@ -248,23 +276,47 @@ public final class GpiodChip: GPIOController, @unchecked Sendable {
     }
 }
 
+/// The C core's request (`strobe_gpiod_lines *`), shared by the claim that owns it and every
+/// handle that reaches it, and freed with the last of them: a claim's end (its pin dropped,
+/// ``GpiodChip/releaseAll()``, a signal) only revokes it, so a handle that outlives its claim
+/// never touches freed memory or a closed descriptor — its calls return -EBADF inside.
+@usableFromInline
+final class GpiodRequest: @unchecked Sendable {
+    // Sendable: the C request serializes every call, and a revoke, with its own lock.
+    @usableFromInline let lines: OpaquePointer
+
+    init(_ lines: OpaquePointer) { self.lines = lines }
+
+    /// Gives the lines back to the kernel; later calls on the request do nothing (-EBADF).
+    func revoke() { strobe_gpiod_revoke(lines) }
+
+    /// Whether the claim that owned the request has ended.
+    var isRevoked: Bool { strobe_gpiod_is_revoked(lines) != 0 }
+
+    deinit { strobe_gpiod_release(lines) }
+}
+
 /// The libgpiod backend's line: one request of one line, with its offset and the bias it was
 /// requested with (kept when ``GpiodChip/makeInput(_:)`` reconfigures it).
-public struct GpiodLine: @unchecked Sendable {
-    // Sendable: the kernel serializes ioctls on the request's file descriptor.
-    @usableFromInline let request: OpaquePointer
+public struct GpiodLine: Sendable {
+    @usableFromInline let request: GpiodRequest
     @usableFromInline let offset: UInt32
     @usableFromInline let bias: Int32
 
-    init(request: OpaquePointer, offset: UInt32, bias: Int32) {
+    init(request: GpiodRequest, offset: UInt32, bias: Int32) {
         self.request = request
         self.offset = offset
         self.bias = bias
     }
 
+    /// Whether the claim behind this line has ended (the pin was released, by
+    /// ``GpiodChip/releaseAll()`` for instance): every set and read is then a no-op, and the
+    /// direction calls throw ``StrobeError/system(operation:path:errno:)`` with `EBADF`.
+    public var isReleased: Bool { request.isRevoked }
+
     /// The C core's request handle (`strobe_gpiod_lines *`), for C loops that measure against
-    /// the Swift path (`strobe bench`); not part of the stable API.
-    @_spi(StrobeInternals) public var cRequest: OpaquePointer { request }
+    /// the Swift path (`strobe bench`); not part of the stable API. Valid while the line is.
+    @_spi(StrobeInternals) public var cRequest: OpaquePointer { request.lines }
 }
 
 /// Output lines of one chip bank in one kernel request, written together: one ioctl sets or
@@ -281,17 +333,18 @@ public struct GpiodOutputGroup: ~Copyable, @unchecked Sendable {
     public let pins: [Int]
     /// The group's lines as a bank mask.
     public let mask: UInt32
-    @usableFromInline let request: OpaquePointer
+    @usableFromInline let handle: GpiodRequest
+    @usableFromInline var request: OpaquePointer { handle.lines }
     var claim: Claim<GpiodChip>
 
     /// The C core's request handle (`strobe_gpiod_lines *`), for C loops that measure against
     /// the Swift path (`strobe bench`); not part of the stable API.
     @_spi(StrobeInternals) public var cRequest: OpaquePointer { request }
 
-    init(chip: GpiodChip, pins: [Int], request: OpaquePointer, token: UInt64) {
+    init(chip: GpiodChip, pins: [Int], request: GpiodRequest, token: UInt64) {
         self.pins = pins
-        self.request = request
-        self.mask = strobe_gpiod_bank_mask(request)
+        self.handle = request
+        self.mask = strobe_gpiod_bank_mask(request.lines)
         self.claim = Claim(controller: chip, pins: pins, token: token)
     }
 
@@ -328,15 +381,20 @@ final class GpiodEdgeSource: EdgeSource, @unchecked Sendable {
     let pin: Int
     let chip: GpiodChip
     let token: UInt64
-    let request: OpaquePointer
+    let handle: GpiodRequest
+    var request: OpaquePointer { handle.lines }
+    // After a revoke this is -EBADF, which poll() skips: the monitor then just waits out its
+    // 50 ms. Between reading the number and polling it, a revoke may close it and another file
+    // reuse it; poll() only watches, and drain() reads through the request's lock, which
+    // refuses a revoked request.
     var fileDescriptor: Int32? { strobe_gpiod_event_fd(request) }
     var pollInterval: Duration { .milliseconds(50) }
 
-    init(chip: GpiodChip, pin: Int, token: UInt64, request: OpaquePointer) {
+    init(chip: GpiodChip, pin: Int, token: UInt64, request: GpiodRequest) {
         self.chip = chip
         self.pin = pin
         self.token = token
-        self.request = request
+        self.handle = request
     }
 
     func drain() -> [EdgeEvent] {

@@ -25,7 +25,7 @@ extension GpiodChip {
         var settings = strobe_gpiod_settings()
         settings.direction = Int32(STROBE_GPIOD_INPUT.rawValue)
         settings.bias = line.bias
-        try check(strobe_gpiod_reconfigure(line.request, &settings, nil), line, "making an input of")
+        try check(strobe_gpiod_reconfigure(line.request.lines, &settings, nil), line, "making an input of")
     }
 
     /// Reconfigures the held request as a push-pull output at `level` — direction and value in
@@ -36,24 +36,25 @@ extension GpiodChip {
         settings.direction = Int32(STROBE_GPIOD_OUTPUT.rawValue)
         settings.bias = line.bias
         var value: Int32 = level.isHigh ? 1 : 0
-        try check(strobe_gpiod_reconfigure(line.request, &settings, &value), line, "making an output of")
+        try check(strobe_gpiod_reconfigure(line.request.lines, &settings, &value), line, "making an output of")
     }
 
     /// Open drain, drive low: one set-values ioctl with 0 (GPIOHANDLE_SET_LINE_VALUES /
     /// GPIO_V2_LINE_SET_VALUES).
     /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses.
     public static func openDrainLow(_ line: GpiodLine) throws(StrobeError) {
-        try check(strobe_gpiod_set(line.request, 0, 0), line, "driving low")
+        try check(strobe_gpiod_set(line.request.lines, 0, 0), line, "driving low")
     }
 
     /// Open drain, release: one set-values ioctl with 1; the line floats to its pull-up.
     /// - Throws: ``StrobeError/system(operation:path:errno:)`` when the kernel refuses.
     public static func openDrainRelease(_ line: GpiodLine) throws(StrobeError) {
-        try check(strobe_gpiod_set(line.request, 0, 1), line, "releasing")
+        try check(strobe_gpiod_set(line.request.lines, 0, 1), line, "releasing")
     }
 
     private static func check(_ rc: Int32, _ line: GpiodLine, _ operation: String) throws(StrobeError) {
         guard rc < 0 else { return }
+        if rc == -Errno.badFileDescriptor.rawValue, line.isReleased { throw .pinReleased(Int(line.offset)) }
         throw .system(operation: operation, path: "libgpiod line \(line.offset)", errno: Errno(rawValue: -rc))
     }
 

@@ -164,12 +164,16 @@ public struct RegisterLine: @unchecked Sendable {
     // addresses fits in 56 bits.
     @usableFromInline let setRegister: UnsafeMutablePointer<UInt32>
     @usableFromInline let bitAndClearXor: UInt64
+    /// The claim's token, which direction changes show the C core (strobe_gpio_set_direction_owned)
+    /// so that they stop when the claim ends.
+    @usableFromInline let token: UInt64
 
     @usableFromInline
-    init(port: strobe_port, gpio: OpaquePointer, pin: UInt32) {
+    init(port: strobe_port, gpio: OpaquePointer, pin: UInt32, token: UInt64) {
         self.port = port
         self.gpio = gpio
         self.pin = pin
+        self.token = token
         setRegister = UnsafeMutablePointer(mutating: port.set)
         let xor = UInt(bitPattern: UnsafeMutablePointer(mutating: port.set)) ^ UInt(bitPattern: UnsafeMutablePointer(mutating: port.clr))
         // strobe_port_make gives each pin exactly one bit of its bank's registers.

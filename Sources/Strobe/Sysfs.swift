@@ -1,4 +1,5 @@
 import CStrobe
+import Synchronization
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +27,7 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
     let claims = ClaimTable<Exported>()
 
     struct Exported: Sendable {
-        let fd: Int32
+        let file: SysfsValueFile
     }
 
     /// "sysfs (gpiochip512, pinctrl-bcm2835, base 512)".
@@ -99,7 +100,7 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
             _ = strobe_sysfs_unexport(root, number)
             throw .system(operation: "configuring", path: path, errno: Errno(cReturn: fd))
         }
-        return Exported(fd: fd)
+        return Exported(file: SysfsValueFile(fd))
     }
 
     /// Exports the line, sets its direction ("high"/"low" make it an output at that level in
@@ -108,73 +109,114 @@ public final class SysfsGPIO: GPIOController, @unchecked Sendable {
     public func claimLine(_ pin: Int, initial: Level?, pull: Pull?) throws(StrobeError) -> Claimed<SysfsLine> {
         try validate(pin)
         try refusePull(pull, pin: pin)
-        var fd: Int32 = -1
+        var file: SysfsValueFile?
         let token = try claims.claim(pin) { () throws(StrobeError) -> Exported in
             let e = try export(pin, direction: initial.map { $0.isHigh ? "high" : "low" } ?? "in", edge: nil, readOnly: false)
-            fd = e.fd
+            file = e.file
             return e
         }
-        return Claimed(line: SysfsLine(fd: fd, root: root, number: Int32(base + pin)), token: token)
+        return Claimed(line: SysfsLine(file: file!, root: root, number: Int32(base + pin), pin: pin), token: token)
     }
 
-    /// Closes the value file and, unless `keepState`, unexports the line.
+    /// Lets go of the value file and, unless `keepState`, unexports the line.
+    ///
+    /// A pin still held is not left pointing at a descriptor another file may reuse: the value
+    /// file's descriptor number stays taken, by a placeholder put there atomically (`dup3` of an
+    /// `O_PATH` descriptor over it), until the last handle goes; the pin's writes and reads then
+    /// fail with `EBADF` inside and reach no file. A write in progress on another thread
+    /// finishes on the value file.
     public func releaseLine(_ pin: Int, token: UInt64, keepState: Bool) {
         claims.release(pin, token: token) { saved in
-            Glibc.close(saved.fd)
+            saved.file.revoke()
             if !keepState { _ = strobe_sysfs_unexport(root, Int32(base + pin)) }
         }
     }
 
-    /// Releases (and unexports) every line this process claimed.
+    /// Releases (and unexports) every line this process claimed. Safe while other threads use
+    /// the pins: see ``releaseLine(_:token:keepState:)``.
     public func releaseAll() {
         for (pin, token) in claims.all { releaseLine(pin, token: token, keepState: false) }
     }
 
     /// One `pwrite` of "1".
     @inlinable @inline(__always)
-    public static func set(_ line: SysfsLine) { _ = strobe_sysfs_write_value(line.fd, 1) }
+    public static func set(_ line: SysfsLine) { _ = strobe_sysfs_write_value(line.file.fd, 1) }
     /// One `pwrite` of "0".
     @inlinable @inline(__always)
-    public static func clear(_ line: SysfsLine) { _ = strobe_sysfs_write_value(line.fd, 0) }
+    public static func clear(_ line: SysfsLine) { _ = strobe_sysfs_write_value(line.file.fd, 0) }
     /// A `pread` and a `pwrite`.
     @inlinable @inline(__always)
-    public static func toggle(_ line: SysfsLine) { _ = strobe_sysfs_write_value(line.fd, strobe_sysfs_read_value(line.fd) == 1 ? 0 : 1) }
+    public static func toggle(_ line: SysfsLine) { _ = strobe_sysfs_write_value(line.file.fd, strobe_sysfs_read_value(line.file.fd) == 1 ? 0 : 1) }
     /// One `pread`.
     @inlinable @inline(__always)
-    public static func read(_ line: SysfsLine) -> Bool { strobe_sysfs_read_value(line.fd) == 1 }
+    public static func read(_ line: SysfsLine) -> Bool { strobe_sysfs_read_value(line.file.fd) == 1 }
 
     /// Edges through `poll(POLLPRI)` on the value file with `edge` set; the timestamp is when the
     /// poll returned (sysfs gives none).
     public func edgeSource(pin: Int, edge: Edge, pull: Pull?) throws(StrobeError) -> any EdgeSource {
         try validate(pin)
         try refusePull(pull, pin: pin)
-        var fd: Int32 = -1
+        var file: SysfsValueFile?
         let token = try claims.claim(pin) { () throws(StrobeError) -> Exported in
             let e = try export(pin, direction: "in", edge: edge, readOnly: true)
-            fd = e.fd
+            file = e.file
             return e
         }
-        return SysfsEdgeSource(gpio: self, pin: pin, token: token, fd: fd)
+        return SysfsEdgeSource(gpio: self, pin: pin, token: token, file: file!)
     }
 }
 
 /// The sysfs backend's line: the open value file, and where its direction file is
 /// (``SysfsGPIO/makeInput(_:)``).
 public struct SysfsLine: Sendable {
-    @usableFromInline let fd: Int32
+    @usableFromInline let file: SysfsValueFile
     /// The sysfs root and the global GPIO number, for `gpioN/direction`.
     let root: String
     let number: Int32
+    /// The line offset on the chip.
+    let pin: Int
 
-    init(fd: Int32, root: String, number: Int32) {
-        self.fd = fd
+    init(file: SysfsValueFile, root: String, number: Int32, pin: Int) {
+        self.file = file
         self.root = root
         self.number = number
+        self.pin = pin
     }
 
+    /// Whether the claim behind this line has ended (``SysfsGPIO/releaseAll()``, for instance):
+    /// writes and reads then reach no file, and the direction calls throw
+    /// ``StrobeError/pinReleased(_:)``.
+    public var isReleased: Bool { file.isRevoked }
+
     /// The file descriptor of `gpioN/value`, for C loops that measure against the Swift path
-    /// (`strobe bench`); not part of the stable API.
-    @_spi(StrobeInternals) public var cFileDescriptor: Int32 { fd }
+    /// (`strobe bench`); not part of the stable API. Valid while the line is.
+    @_spi(StrobeInternals) public var cFileDescriptor: Int32 { file.fd }
+}
+
+/// An open `gpioN/value`, shared by the claim and every handle of the line, closed with the last
+/// of them. A claim's end only revokes it: `dup3` puts a placeholder (an `O_PATH` descriptor,
+/// on which `pwrite` and `pread` fail with `EBADF`) over the descriptor number in one atomic
+/// step, so the number stays taken — no other file can be opened under it and receive a stale
+/// pin's "1" — and a `pwrite` already in the kernel completes on the value file it started on.
+@usableFromInline
+final class SysfsValueFile: Sendable {
+    @usableFromInline let fd: Int32
+    private let revoked = Atomic<Bool>(false)
+
+    init(_ fd: Int32) { self.fd = fd }
+
+    /// Whether ``revoke()`` ran.
+    var isRevoked: Bool { revoked.load(ordering: .acquiring) }
+
+    /// Puts the placeholder over the descriptor (once): ``strobe_sysfs_revoke_fd``. If no
+    /// placeholder can be had, the value file stays open until the last handle goes: a stale
+    /// write then reaches the (unexported) line's own file, never another one.
+    func revoke() {
+        guard !revoked.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        _ = strobe_sysfs_revoke_fd(fd)
+    }
+
+    deinit { close(fd) }
 }
 
 /// Edges of a sysfs line: POLLPRI wakes the monitor, a `pread` tells the new level.
@@ -183,26 +225,32 @@ final class SysfsEdgeSource: EdgeSource, @unchecked Sendable {
     let pin: Int
     let gpio: SysfsGPIO
     let token: UInt64
-    let fd: Int32
+    let file: SysfsValueFile
+    var fd: Int32 { file.fd }
     var fileDescriptor: Int32? { nil }  // POLLPRI is waited for in drain(), with a short timeout
     var pollInterval: Duration { .zero }
     private var level: Int32
 
-    init(gpio: SysfsGPIO, pin: Int, token: UInt64, fd: Int32) {
+    init(gpio: SysfsGPIO, pin: Int, token: UInt64, file: SysfsValueFile) {
         self.gpio = gpio
         self.pin = pin
         self.token = token
-        self.fd = fd
+        self.file = file
         // A fresh value file reports POLLPRI at once (sysfs marks it changed when opened);
         // take that wake-up here so it isn't mistaken for a pulse.
         var now: Int32 = 0
-        if strobe_sysfs_wait_edge(fd, 0, &now) != 1 { now = strobe_sysfs_read_value(fd) }
+        if strobe_sysfs_wait_edge(file.fd, 0, &now) != 1 { now = strobe_sysfs_read_value(file.fd) }
         level = now
     }
 
     func drain() -> [EdgeEvent] {
         var now: Int32 = 0
-        guard strobe_sysfs_wait_edge(fd, 50, &now) == 1 else { return [] }
+        let rc = strobe_sysfs_wait_edge(fd, 50, &now)
+        guard rc == 1 else {
+            // A released line's descriptor fails at once: wait as a poll would, don't spin.
+            if rc < 0 { strobe_sleep_ns(50_000_000) }
+            return []
+        }
         let t = strobe_monotonic_ns()
         defer { level = now }
         if now == level { return [EdgeEvent(pin: pin, rising: now == 0, timestamp: t), EdgeEvent(pin: pin, rising: now == 1, timestamp: t)] }

@@ -35,6 +35,8 @@ extension SysfsGPIO {
     public static func openDrainRelease(_ line: SysfsLine) throws(StrobeError) { try direction(line, "in") }
 
     private static func direction(_ line: SysfsLine, _ text: String) throws(StrobeError) {
+        // A released line's directory belongs to whoever exports it next.
+        guard !line.isReleased else { throw .pinReleased(line.pin) }
         let rc = strobe_sysfs_set_direction(line.root, line.number, text)
         guard rc < 0 else { return }
         throw .system(operation: "writing \"\(text)\" to", path: "\(line.root)/class/gpio/gpio\(line.number)/direction", errno: Errno(rawValue: -rc))

@@ -124,6 +124,23 @@ check "libgpiod: while strobe blink holds line 5 (consumer \"strobe\"), gpio-sim
     "status $rc, held=${saw_out:-no} saw1=${saw1:-no} saw0=${saw0:-no}: $(cat "$tmp/blink")" \
     test "$rc" = 0 -a -n "$saw1" -a -n "$saw0"
 
+# Interrupted while it toggles fast: the termination handler stops the loop, then releases the
+# request (a released request refuses further calls instead of being freed under the loop: issue
+# 10). Each signal: exit 128 + signal, no crash, and the line is free again.
+for sig in INT HUP TERM; do
+    timeout 60 "$STROBE" blink 6 --hz 2000 --backend libgpiod --chip "$CHIP" >"$tmp/blink" 2>&1 &
+    blink_pid=$!
+    wait_for 20 held 6 strobe
+    sleep 0.3
+    kill -"$sig" "$blink_pid"
+    wait "$blink_pid"
+    rc=$?
+    want=$((128 + $(kill -l "$sig")))
+    check "libgpiod: strobe blink 6 at 2 kHz, sent SIG$sig, exits $want and gives line 6 back" \
+        "status $rc: $(tr '\n' '|' <"$tmp/blink")" \
+        sh -c "[ $rc -eq $want ] && ! grep -q 'gpio-$((BASE + 6)) ' /sys/kernel/debug/gpio"
+done
+
 pull 7 up
 got=$(lib get 7 -q 2>&1)
 check "libgpiod: strobe get 7 reads 1 after pull-up on sim_gpio7" "got '$got'" test "$got" = 1

@@ -18,5 +18,6 @@
 #include "strobe_sysfs.h"
 #include "strobe_wave.h"
 #include "strobe_owners.h"
+#include "strobe_signals.h"
 
 #endif /* STROBE_H */

@@ -96,6 +96,18 @@ int strobe_gpio_set_function(strobe_gpio *gpio, unsigned pin, int function);
  * (strobe_gpio_set_function with STROBE_FN_INPUT or STROBE_FN_OUTPUT).
  */
 int strobe_gpio_set_direction(strobe_gpio *gpio, unsigned pin, int output);
+/**
+ * Claims and direction changes that can't outlive their claim. strobe_gpio_set_owner records
+ * that claim `token` (not 0) holds `pin`; strobe_gpio_disown ends it (-EBADF when `token` is not
+ * the holder); strobe_gpio_set_direction_owned is strobe_gpio_set_direction done only while
+ * `token` holds the pin, else -EBADF and no store. The three share one lock, so once disown has
+ * returned, no direction change of the old claim runs or is still running: a switchable pin
+ * released under a loop on another thread (a termination signal) can't make the restored pin
+ * an output again. -EINVAL: pin out of range.
+ */
+int strobe_gpio_set_owner(strobe_gpio *gpio, unsigned pin, uint64_t token);
+int strobe_gpio_disown(strobe_gpio *gpio, unsigned pin, uint64_t token);
+int strobe_gpio_set_direction_owned(strobe_gpio *gpio, unsigned pin, uint64_t token, int output);
 /** Read back the function of `pin` into `*function` (RP1: see strobe_rp1_function_from_regs). */
 int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function);
 /** Set the pull of `pin` (BCM2835: the GPPUD/GPPUDCLK sequence with its waits). */

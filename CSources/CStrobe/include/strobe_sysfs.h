@@ -64,6 +64,15 @@ int strobe_sysfs_read_value(int fd);
  * Returns 1 with `*level` set when an edge came, 0 on timeout.
  */
 int strobe_sysfs_wait_edge(int fd, int timeout_ms, int *level);
+/**
+ * Make an open value fd inert without freeing its number: dup3() puts an O_PATH descriptor of
+ * "/" over `fd` in one atomic step (the value file is closed, unless a call on another thread
+ * still uses it, which then completes on it). From then on strobe_sysfs_write_value and
+ * strobe_sysfs_read_value on `fd` return -EBADF and strobe_sysfs_wait_edge -EBADF, and no file
+ * opened later can get this number until the caller closes `fd`. 0, or a negative errno (the
+ * placeholder could not be opened, or `fd` is not open).
+ */
+int strobe_sysfs_revoke_fd(int fd);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@
  * strobe_gpiod_api() says which one this build uses. Where they differ, each function says so.
  *
  * Lines are requested with consumer "strobe". Every function returns 0 (or a value >= 0) or a
- * negative errno and sets no globals (libgpiod reports through errno; it is turned into the
+ * negative errno (-EBADF on a revoked request) and sets no globals (libgpiod reports through errno; it is turned into the
  * return value here).
  */
 #ifndef STROBE_GPIOD_H
@@ -79,8 +79,14 @@ typedef struct strobe_gpiod_settings {
  * gpio group.
  */
 int strobe_gpiod_chip_open(const char *spec, strobe_gpiod_chip **chip);
-/** Close the chip (its lines must be released first). */
+/** Close the chip (its lines must be released or revoked first). */
 void strobe_gpiod_chip_close(strobe_gpiod_chip *chip);
+/**
+ * For tests off a Pi: a chip of `num_lines` lines with no kernel behind it. Its requests keep
+ * their levels in memory (a set is read back by a get), edge requests are -EOPNOTSUPP, and every
+ * line is free. Close it with strobe_gpiod_chip_close.
+ */
+int strobe_gpiod_chip_fake(unsigned num_lines, strobe_gpiod_chip **chip);
 /** Chip label, name and number of lines. */
 const char *strobe_gpiod_chip_label(const strobe_gpiod_chip *chip);
 const char *strobe_gpiod_chip_name(const strobe_gpiod_chip *chip);
@@ -134,8 +140,20 @@ int strobe_gpiod_request_input(strobe_gpiod_chip *chip, const unsigned *offsets,
 /** Request one line for edge events (a strobe_edge: rising, falling or both) with `bias`
  *  (strobe_gpiod_request with `edge` set, for kernel debounce). */
 int strobe_gpiod_request_events(strobe_gpiod_chip *chip, unsigned offset, int edge, int bias, strobe_gpiod_lines **lines);
-/** Release the lines: the kernel frees them, and the chip's driver decides what they do next
- *  (pinctrl-bcm2835 keeps the last direction and level; gpio-sim returns to the pull). */
+/**
+ * Give the lines back to the kernel but keep the object: every later call on it returns -EBADF
+ * and touches no descriptor. A call in progress on another thread finishes first (each call
+ * holds the request's lock while it is in the kernel; an event wait gives it up every 20 ms),
+ * so the request's descriptor is never used after it was closed, when another file may have
+ * reused its number. Safe to call more than once and from any thread; the object still belongs
+ * to whoever must strobe_gpiod_release it.
+ */
+void strobe_gpiod_revoke(strobe_gpiod_lines *lines);
+/** 1 once strobe_gpiod_revoke ran on `lines` (or `lines` is NULL), else 0. */
+int strobe_gpiod_is_revoked(strobe_gpiod_lines *lines);
+/** Revoke the lines (see strobe_gpiod_revoke: the kernel frees them, and the chip's driver
+ *  decides what they do next — pinctrl-bcm2835 keeps the last direction and level; gpio-sim
+ *  returns to the pull), then free the object. No thread may use `lines` after this. */
 void strobe_gpiod_release(strobe_gpiod_lines *lines);
 
 /** Set line `index` of the request (0 for single lines): one ioctl (v1: GPIOHANDLE_SET_LINE_VALUES
