@@ -101,23 +101,50 @@ public protocol EdgeSource: AnyObject, Sendable {
 
 /// Watches one pin on a thread of its own and reports debounced edges to an `AsyncStream` and a
 /// callback. Stop it with ``stop()`` (or let it go out of use: it stops in `deinit`).
-public final class EdgeMonitor: @unchecked Sendable {
-    // Sendable: the mutable state is the atomic flag and the debouncer, which only the monitor
-    // thread touches until it has been joined.
-
+public final class EdgeMonitor: Sendable {
     /// The pin watched.
-    public var pin: Int { source.pin }
+    public var pin: Int { watcher.source.pin }
     /// Reported edges, in order. One consumer; ends when the monitor stops.
-    public let events: AsyncStream<EdgeEvent>
+    public var events: AsyncStream<EdgeEvent> { watcher.events }
 
-    private let source: any EdgeSource
-    private let edge: Edge
-    private var debouncer: Debouncer
-    private let onEdge: (@Sendable (EdgeEvent) -> Void)?
-    private let continuation: AsyncStream<EdgeEvent>.Continuation
-    private let stopping = Atomic<Bool>(false)
+    // The thread holds the watcher, never the monitor: so dropping the monitor always runs
+    // deinit (which stops and joins the thread), whatever the thread is doing at that moment.
+    // (A thread holding the monitor, even through an unowned(unsafe) capture, which a debug
+    // build retains for the length of a call, kept a monitor dropped at once alive with its pin
+    // claimed — seen under ThreadSanitizer.)
+    private let watcher: Watcher
     private let stopped = Atomic<Bool>(false)
-    private var thread: pthread_t?
+    private let thread: Mutex<pthread_t?>
+
+    init(source: any EdgeSource, edge: Edge, bounce: Duration, onEdge: (@Sendable (EdgeEvent) -> Void)?) {
+        let watcher = Watcher(source: source, edge: edge, bounce: bounce, onEdge: onEdge)
+        self.watcher = watcher
+        thread = Mutex(startThread { watcher.run() })
+    }
+
+    deinit { stop() }
+
+    /// Stops the thread, reports whatever had arrived up to now, ends ``events`` and gives the
+    /// pin back. Safe to call more than once.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        watcher.stopping.store(true, ordering: .releasing)
+        if let t = thread.withLock({ $0 }) { pthread_join(t, nil) }
+        watcher.finish()
+    }
+}
+
+/// What a monitor's thread runs: the source, the debouncer and the stream.
+private final class Watcher: @unchecked Sendable {
+    // Sendable: the debouncer and the source's cursor are touched by the monitor thread, and by
+    // finish() only after that thread has been joined.
+    let source: any EdgeSource
+    let edge: Edge
+    var debouncer: Debouncer
+    let onEdge: (@Sendable (EdgeEvent) -> Void)?
+    let events: AsyncStream<EdgeEvent>
+    let continuation: AsyncStream<EdgeEvent>.Continuation
+    let stopping = Atomic<Bool>(false)
 
     init(source: any EdgeSource, edge: Edge, bounce: Duration, onEdge: (@Sendable (EdgeEvent) -> Void)?) {
         self.source = source
@@ -125,17 +152,9 @@ public final class EdgeMonitor: @unchecked Sendable {
         self.debouncer = Debouncer(bounce: bounce, alternates: edge == .both)
         self.onEdge = onEdge
         (events, continuation) = AsyncStream.makeStream(of: EdgeEvent.self, bufferingPolicy: .unbounded)
-        // unowned(unsafe), not unowned: a monitor dropped at once runs deinit → stop() → join
-        // while the thread may only be starting, and a checked unowned reference to an object in
-        // deinit traps. The object stays whole until deinit returns, and deinit returns only
-        // after the join, so the thread never sees freed memory. (A strong capture would keep
-        // the monitor alive forever: the thread ends only when stop() is called.)
-        thread = startThread { [unowned(unsafe) self] in self.run() }
     }
 
-    deinit { stop() }
-
-    private func run() {
+    func run() {
         while !stopping.load(ordering: .acquiring) {
             if let fd = source.fileDescriptor {
                 var p = pollfd(fd: fd, events: Int16(POLLIN | POLLPRI), revents: 0)
@@ -147,19 +166,15 @@ public final class EdgeMonitor: @unchecked Sendable {
         }
     }
 
-    private func deliver(_ batch: [EdgeEvent]) {
+    func deliver(_ batch: [EdgeEvent]) {
         for e in batch where edge.admits(rising: e.rising) && debouncer.accept(e) {
             onEdge?(e)
             continuation.yield(e)
         }
     }
 
-    /// Stops the thread, reports whatever had arrived up to now, ends ``events`` and gives the
-    /// pin back. Safe to call more than once.
-    public func stop() {
-        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        stopping.store(true, ordering: .releasing)
-        if let thread { pthread_join(thread, nil) }
+    /// After the thread is joined: the last events, the end of the stream, the pin given back.
+    func finish() {
         deliver(source.drain())
         continuation.finish()
         source.close()

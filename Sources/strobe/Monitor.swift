@@ -62,8 +62,7 @@ struct Monitor: ParsableCommand {
         if let stimulus {
             try target.withBoard { board in
                 let monitor = try board.monitor(pin, edge: edge, pull: pull, bounce: bounce.duration) { print($0) }
-                // Stopped on every path, a refused step too: dropping a monitor without stop()
-                // while its thread starts reads a destroyed object (EdgeMonitor's [unowned self]).
+                // Stopped on every path, a refused step too (dropping it would stop it as well).
                 defer { monitor.stop() }
                 guard let bench = board.bench else { return }
                 let start = bench.now
