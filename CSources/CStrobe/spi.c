@@ -71,6 +71,59 @@ static inline void next_edge(const strobe_spi *s, uint64_t *t, uint64_t *acc) {
     }
 }
 
+/*
+ * The clock loop, one copy per combination of phase, timing, reading and bit order: each is
+ * a compile-time constant in its copy (always_inline, called with literals), so a bit at "max"
+ * is its two SCK stores, a MOSI store when the level changes, a MISO load when reading, and the
+ * loop's own few instructions (scripts/spi-instructions counts them).
+ */
+static inline __attribute__((always_inline)) void clock_words(const strobe_spi *s, const uint32_t *tx, uint32_t *rx,
+                                                              size_t count, uint64_t t, const bool cpha,
+                                                              const bool timed, const bool read, const bool lsb) {
+    const unsigned bits = s->config.word_bits;
+    const bool cpol = (s->config.mode & 2u) != 0;
+    const strobe_port sck = s->sck, mosi = s->mosi, miso = s->miso;
+    /* Leading edge: SCK leaves its idle level; trailing: returns to it. */
+    volatile uint32_t *const lead = cpol ? sck.clr : sck.set;
+    volatile uint32_t *const trail = cpol ? sck.set : sck.clr;
+    volatile uint32_t *const lev = miso.lev;
+    const uint32_t sck_mask = sck.mask, miso_mask = miso.mask, mosi_mask = mosi.mask;
+    const bool drive_mosi = s->has_mosi;
+    const uint32_t first = lsb ? 1u : 1u << (bits - 1);
+    /* MOSI is stored only when its level changes; its level now is what GPLEVn says. */
+    uint32_t mosi_level = drive_mosi && strobe_port_read(mosi) ? 1u : 0u;
+    uint64_t acc = 0;
+    for (size_t w = 0; w < count; w++) {
+        const uint32_t out = tx ? tx[w] : 0;
+        uint32_t in = 0;
+        for (uint32_t bit = first; bit; bit = lsb ? bit << 1 : bit >> 1) {
+            if (lsb && bit > first << (bits - 1)) break; /* words narrower than 32 bits */
+            if (cpha) strobe_w32(lead, sck_mask); /* leading edge, then the bit goes out */
+            if (drive_mosi) {
+                const uint32_t b = (out & bit) ? 1u : 0u;
+                if (b != mosi_level) {
+                    strobe_w32(b ? mosi.set : mosi.clr, mosi_mask);
+                    mosi_level = b;
+                }
+            }
+            if (timed) { next_edge(s, &t, &acc); strobe_clock_spin_until(&s->clock, t); }
+            /* The sampling edge: leading for CPHA 0, trailing for CPHA 1. */
+            strobe_w32(cpha ? trail : lead, sck_mask);
+            if (read && (strobe_r32(lev) & miso_mask)) in |= bit;
+            if (timed) { next_edge(s, &t, &acc); strobe_clock_spin_until(&s->clock, t); }
+            if (!cpha) strobe_w32(trail, sck_mask);
+        }
+        if (read) rx[w] = in;
+    }
+}
+
+#define CLOCK_WORDS_ORDER(cpha, timed, read)                                                    \
+    (lsb ? clock_words(s, tx, rx, count, t, cpha, timed, read, true)                            \
+         : clock_words(s, tx, rx, count, t, cpha, timed, read, false))
+#define CLOCK_WORDS_READ(cpha, timed) \
+    (rx ? CLOCK_WORDS_ORDER(cpha, timed, true) : CLOCK_WORDS_ORDER(cpha, timed, false))
+#define CLOCK_WORDS_TIMED(cpha) (timed ? CLOCK_WORDS_READ(cpha, true) : CLOCK_WORDS_READ(cpha, false))
+
 int strobe_spi_transfer(const strobe_spi *s, const uint32_t *tx, size_t tx_count, uint32_t *rx, size_t rx_count) {
     if (!tx && !rx) return -EINVAL;
     if (tx && rx && tx_count != rx_count) return -EINVAL;
@@ -84,52 +137,15 @@ int strobe_spi_transfer(const strobe_spi *s, const uint32_t *tx, size_t tx_count
     if (count == 0) return 0;
 
     const bool timed = s->config.hz != STROBE_SPI_HZ_MAX;
-    const bool cpha = s->config.mode & 1u, cpol = (s->config.mode & 2u) != 0;
     const bool lsb = s->config.bit_order == STROBE_SPI_LSB_FIRST;
-    const strobe_port sck = s->sck, mosi = s->mosi, miso = s->miso;
-    /* Leading edge: SCK leaves its idle level; trailing: returns to it. */
-    volatile uint32_t *const lead = cpol ? sck.clr : sck.set;
-    volatile uint32_t *const trail = cpol ? sck.set : sck.clr;
-    const bool drive_mosi = s->has_mosi;
-    /* MOSI is stored only when its level changes; its level now is what GPLEVn says. */
-    int mosi_level = drive_mosi ? (int)strobe_port_read(mosi) : 0;
-
     cs_assert(s, true);
-    uint64_t t = 0, acc = 0;
+    uint64_t t = 0;
     if (timed || s->config.cs_setup_ns) {
         t = strobe_time_add_saturating(strobe_clock_now(&s->clock), s->config.cs_setup_ns);
         strobe_clock_spin_until(&s->clock, t);
     }
-    for (size_t w = 0; w < count; w++) {
-        const uint32_t out = tx ? tx[w] : 0;
-        uint32_t in = 0;
-        for (unsigned i = 0; i < bits; i++) {
-            const unsigned shift = lsb ? i : bits - 1 - i;
-            if (cpha) {
-                /* Leading edge, then the bit goes out. */
-                strobe_w32(lead, sck.mask);
-            }
-            if (drive_mosi) {
-                const int b = (int)((out >> shift) & 1u);
-                if (b != mosi_level) {
-                    strobe_w32(b ? mosi.set : mosi.clr, mosi.mask);
-                    mosi_level = b;
-                }
-            }
-            if (timed) { next_edge(s, &t, &acc); strobe_clock_spin_until(&s->clock, t); }
-            if (!cpha) {
-                /* Leading edge: the sampling edge. */
-                strobe_w32(lead, sck.mask);
-                if (rx) in |= (uint32_t)((strobe_r32(miso.lev) & miso.mask) != 0) << shift;
-            } else {
-                strobe_w32(trail, sck.mask);
-                if (rx) in |= (uint32_t)((strobe_r32(miso.lev) & miso.mask) != 0) << shift;
-            }
-            if (timed) { next_edge(s, &t, &acc); strobe_clock_spin_until(&s->clock, t); }
-            if (!cpha) strobe_w32(trail, sck.mask);
-        }
-        if (rx) rx[w] = in;
-    }
+    if (s->config.mode & 1u) CLOCK_WORDS_TIMED(true);
+    else CLOCK_WORDS_TIMED(false);
     if (s->config.cs_hold_ns) strobe_clock_spin_for(&s->clock, s->config.cs_hold_ns);
     cs_assert(s, false);
     return 0;

@@ -174,7 +174,9 @@ public final class BitBangSPI: SPIBus {
         let all = [pins.sck, pins.mosi, pins.miso, pins.chipSelect.pin].compactMap { $0 }
         for pin in all where pin < 0 || pin >= board.pinCount { throw .invalidPin(pin, layout: board.layout) }
         guard Set(all).count == all.count else {
-            throw .invalidArgument("an SPI bus needs distinct pins; \(all.map(String.init).joined(separator: ", ")) uses one twice")
+            let named = zip(["SCK", "MOSI", "MISO", "CS"], [pins.sck, pins.mosi, pins.miso, pins.chipSelect.pin])
+                .compactMap { name, pin in pin.map { "\(name) \($0)" } }
+            throw .invalidArgument("an SPI bus needs distinct pins; \(named.joined(separator: ", ")) uses one twice")
         }
         guard pins.mosi != nil || pins.miso != nil else {
             throw .invalidArgument("an SPI bus needs MOSI, MISO or both")
