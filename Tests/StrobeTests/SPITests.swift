@@ -306,3 +306,21 @@ struct SPITests {
         try manifest.write(toFile: dir + "/manifest", atomically: true, encoding: .utf8)
     }
 }
+
+@Suite("strobe spi")
+struct SPICLITests {
+    @Test("An MCP3008 read on the virtual bench prints the reply in hex; a write-only bus prints nothing")
+    func mcp3008Read() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let state = ["--virtual", "bcm2711", "--virtual-state", dir.path + "/s.state"]
+        let r = try runStrobe(["spi", "--pins", "8,11,10,9", "--mcp3008", "0,0,0,1.2", "--trace", dir.path + "/t.vcd"] + state + ["01", "b0", "00"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "00 01 74\n") // 1024 · 1.2 / 3.3 = 372.4 → 372 = 0x174
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/t.vcd"))
+        let w = try runStrobe(["spi", "--pins=-,11,10,-", "--word-size", "12", "--mode", "3"] + state + ["abc", "0x123"])
+        #expect(w.status == 0 && w.stdout.isEmpty, "\(w.stderr)")
+        let bad = try runStrobe(["spi", "--pins", "8,11,10,9", "--word-size", "12"] + state + ["1000"])
+        #expect(bad.status != 0 && bad.stderr.contains("12-bit word"))
+    }
+}
