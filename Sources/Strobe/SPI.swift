@@ -207,12 +207,14 @@ public final class BitBangSPI: SPIBus {
         case .activeLow: c.cs_polarity = Int32(STROBE_SPI_CS_ACTIVE_LOW.rawValue)
         case .activeHigh: c.cs_polarity = Int32(STROBE_SPI_CS_ACTIVE_HIGH.rawValue)
         }
-        c.cs_setup_ns = try configuration.chipSelectSetup.map { (d: Duration) throws(StrobeError) in
-            try Checked.nanoseconds(d, "the chip-select set-up time", maximum: STROBE_SPI_MAX_CS_TIME_NS)
-        } ?? halfPeriod
-        c.cs_hold_ns = try configuration.chipSelectHold.map { (d: Duration) throws(StrobeError) in
-            try Checked.nanoseconds(d, "the chip-select hold time", maximum: STROBE_SPI_MAX_CS_TIME_NS)
-        } ?? halfPeriod
+        c.cs_setup_ns = halfPeriod
+        c.cs_hold_ns = halfPeriod
+        if let d = configuration.chipSelectSetup {
+            c.cs_setup_ns = try Checked.nanoseconds(d, "the chip-select set-up time", maximum: STROBE_SPI_MAX_CS_TIME_NS)
+        }
+        if let d = configuration.chipSelectHold {
+            c.cs_hold_ns = try Checked.nanoseconds(d, "the chip-select hold time", maximum: STROBE_SPI_MAX_CS_TIME_NS)
+        }
         let clock = board.simulation?.clock ?? strobe_clock_monotonic()
         let rc = strobe_spi_init(&spi, board.layout.cValue, strobe_gpio_block(board.gpio), &c, clock)
         guard rc == 0 else { throw .invalidArgument("the SPI configuration was refused (errno \(-rc))") }

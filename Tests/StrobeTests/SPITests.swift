@@ -324,3 +324,70 @@ struct SPICLITests {
         #expect(bad.status != 0 && bad.stderr.contains("12-bit word"))
     }
 }
+
+/// A loopback wire written against the C hook (strobe_vbench_model): on each change of its
+/// input pin it drives its output pin to the same level. The context is the two pins packed.
+private let loopback: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UInt64, UInt32, UInt32) -> Void = { ctx, bench, _, pin, level in
+    let pins = UInt(bitPattern: ctx)
+    if pin == UInt32(pins & 0xFF) { _ = strobe_vbench_model_drive(bench, UInt32(pins >> 8), Int32(level)) }
+}
+
+/// A model that answers every change of its pin by inverting it: a loop the hook must cut.
+private let oscillator: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UInt64, UInt32, UInt32) -> Void = { _, bench, _, pin, level in
+    _ = strobe_vbench_model_drive(bench, pin, level == 0 ? 1 : 0)
+}
+
+@Suite("The virtual bench's device-model hook")
+struct ModelHookTests {
+    @Test("A C model answers within the store: full duplex over a MOSI→MISO loopback reads back every word")
+    func loopbackModel() throws {
+        let board = try Board.virtual(.rp1)
+        let bench = try #require(board.bench)
+        var model = strobe_vbench_model()
+        model.watch = 1 << 10
+        model.pin_changed = loopback
+        model.ctx = UnsafeMutableRawPointer(bitPattern: UInt(10 | 9 << 8))
+        let id = strobe_vbench_attach_model(bench.handle, &model)
+        #expect(id > 0)
+        for mode in SPIMode.allCases {
+            let bus = try board.spi(spiPins, configuration: SPIConfiguration(mode: mode, wordSize: 16, clock: .hertz(2_000_000)))
+            let words: [UInt32] = [0xBEEF, 0x0001, 0x8000, 0x5A5A]
+            // MISO follows MOSI at once, so the bit sampled is the bit sent.
+            #expect(try bus.transfer(words) == words, "mode \(mode.rawValue)")
+        }
+        #expect(strobe_vbench_detach_model(bench.handle, id) == 0)
+        #expect(strobe_vbench_detach_model(bench.handle, id) == -ENOENT)
+        // Detached: MISO keeps the level last driven, nothing follows MOSI any more.
+        try bench.drive(9, to: .low)
+        let bus = try board.spi(spiPins)
+        #expect(try bus.transfer([0xFF]) == [0x00])
+    }
+
+    @Test("A model that answers itself for ever is cut off after STROBE_VBENCH_MODEL_DEPTH responses, and counted")
+    func runawayModel() throws {
+        let bench = try VirtualBench(layout: .bcm2711)
+        var model = strobe_vbench_model()
+        model.watch = 1 << 5
+        model.pin_changed = oscillator
+        #expect(strobe_vbench_attach_model(bench.handle, &model) > 0)
+        #expect(bench.level(of: 5) == .high) // BCM2711 GPIO5 is pulled up at reset
+        try bench.drive(5, to: .low)
+        #expect(strobe_vbench_model_overruns(bench.handle) == 1)
+        // The drive and the model's 8 answers (depth 8), each a recorded change.
+        #expect(bench.changes.filter { $0.pin == 5 }.count == 1 + Int(STROBE_VBENCH_MODEL_DEPTH))
+    }
+
+    @Test("The hook refuses what it can't hold")
+    func refusals() throws {
+        let bench = try VirtualBench(layout: .rp1)
+        var model = strobe_vbench_model()
+        #expect(strobe_vbench_attach_model(bench.handle, &model) == -EINVAL) // no callback
+        model.pin_changed = oscillator
+        model.watch = 1 << 40 // RP1 bank 0 has 28 pins
+        #expect(strobe_vbench_attach_model(bench.handle, &model) == -EINVAL)
+        model.watch = 1
+        for _ in 0..<STROBE_VBENCH_MAX_MODELS { #expect(strobe_vbench_attach_model(bench.handle, &model) > 0) }
+        #expect(strobe_vbench_attach_model(bench.handle, &model) == -ENOSPC)
+        #expect(strobe_vbench_model_level(bench.handle, 0) == -EPERM)
+    }
+}
