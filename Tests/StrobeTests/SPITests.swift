@@ -172,6 +172,15 @@ struct SPITests {
         #expect(sampled(bench.changes, clock: sck, data: mosi, on: true) == bits(0x00, 8) + bits(0xFF, 8))
     }
 
+    @Test("On the real clock (a RAM block, no simulation) edges wait for their deadlines: 100 kHz never runs early")
+    func realClock() throws {
+        let board = try Board.ram(.bcm2711)
+        let bus = try board.spi(spiPins, configuration: SPIConfiguration(clock: .hertz(100_000)))
+        let start = ContinuousClock.now
+        try bus.write([UInt32](repeating: 0xA5, count: 50)) // 400 bits of 10 µs, plus set-up and hold
+        #expect(ContinuousClock.now - start >= .microseconds(4000))
+    }
+
     // MARK: MCP3008, checked against the datasheet's figures (DS21295 figures 5-1, 5-2, 6-1)
 
     /// Figure 6-1's three bytes: start bit in byte 1's last bit, SGL/DIFF and D2–D0 at the top
