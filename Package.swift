@@ -34,7 +34,7 @@ let package = Package(
             name: "CStrobeSimulator",
             dependencies: ["CStrobe"],
             path: "CSources/CStrobeSimulator",
-            linkerSettings: [.linkedLibrary("pthread")]
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
         ),
         // libgpiod 1.6 or 2.x (Debian: libgpiod-dev), whichever pkg-config finds.
         .systemLibrary(

@@ -9,6 +9,7 @@
 #include "strobe_vbench.h"
 #include "strobe_gpio.h"
 #include "trap_decode.h"
+#include "vbench_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -55,6 +56,17 @@ struct strobe_vbench {
     size_t nevents, cap_events;
     uint64_t generation;    /* bumped when the change log is cleared, so readers can resync */
     int notify_fd;          /* eventfd written on every recorded change, for event monitors */
+
+    /* Device models (strobe_vbench_attach_model): called from settle() with the lock held. */
+    struct attached_model {
+        strobe_vbench_model model;
+        int id; /* 0: free slot */
+    } models[STROBE_VBENCH_MAX_MODELS];
+    int next_model_id;
+    uint64_t watched;       /* union of the attached models' watch masks */
+    unsigned dispatch_depth; /* nesting of settle() inside a model's callback */
+    bool resettle;          /* a model drove a pin: settle again after the callbacks */
+    uint64_t model_overruns; /* changes not dispatched: a chain of responses too deep */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -152,6 +164,10 @@ static int pin_function(const strobe_vbench *b, unsigned pin) {
     return strobe_bcm_function_from_code((v >> strobe_bcm_fsel_shift(pin)) & 7u);
 }
 
+static void settle(strobe_vbench *b);
+static void dispatch(strobe_vbench *b, uint64_t changed, uint64_t level);
+static void set_drive(strobe_vbench *b, unsigned pin, int level);
+
 static void record(strobe_vbench *b, unsigned pin, unsigned level) {
     if (b->nevents == b->cap_events) {
         size_t cap = b->cap_events ? b->cap_events * 2 : 1024;
@@ -201,6 +217,30 @@ static void settle(strobe_vbench *b) {
     for (unsigned pin = 0; changed; pin++, changed >>= 1)
         if (changed & 1u) record(b, pin, (level >> pin) & 1u);
     b->level = level;
+    if ((rose | fell) & b->watched) dispatch(b, (rose | fell) & b->watched, level);
+}
+
+/* Tell the attached models about the changes in `changed` (bits of watched pins), lowest pin
+ * first, each model in attachment order; then, when a model drove a pin, settle again so the
+ * response is on the level registers before the store that caused it returns. Responses that
+ * cause changes a model watches are dispatched in turn, at most STROBE_VBENCH_MODEL_DEPTH deep
+ * (a model that answers itself for ever is cut off and counted in model_overruns). */
+static void dispatch(strobe_vbench *b, uint64_t changed, uint64_t level) {
+    if (b->dispatch_depth >= STROBE_VBENCH_MODEL_DEPTH) { b->model_overruns++; return; }
+    b->dispatch_depth++;
+    for (unsigned pin = 0; changed; pin++, changed >>= 1) {
+        if (!(changed & 1u)) continue;
+        for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++) {
+            struct attached_model *m = &b->models[i];
+            if (m->id && (m->model.watch & (1ull << pin)))
+                m->model.pin_changed(m->model.ctx, b, b->now_ns, pin, (unsigned)((level >> pin) & 1u));
+        }
+    }
+    if (b->resettle) {
+        b->resettle = false;
+        settle(b);
+    }
+    b->dispatch_depth--;
 }
 
 static void pulls_from_registers(strobe_vbench *b) {
@@ -399,6 +439,8 @@ void strobe_vbench_free(strobe_vbench *b) {
         strobe_vbench *expected = b;
         atomic_compare_exchange_strong(&registry[i], &expected, NULL);
     }
+    for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++)
+        if (b->models[i].id && b->models[i].model.release) b->models[i].model.release(b->models[i].model.ctx);
     munmap((void *)b->window, b->size);
     munmap(b->rw, b->size);
     if (b->notify_fd >= 0) close(b->notify_fd);
@@ -413,6 +455,14 @@ volatile uint32_t *strobe_vbench_block(const strobe_vbench *b) { return b->windo
 int strobe_vbench_drive(strobe_vbench *b, unsigned pin, int level) {
     if (pin >= b->npins || level < -1 || level > 1) return -EINVAL;
     pthread_mutex_lock(&b->lock);
+    set_drive(b, pin, level);
+    settle(b);
+    pthread_mutex_unlock(&b->lock);
+    return 0;
+}
+
+/* The drive of strobe_vbench_drive, without the lock or the settle: the caller holds the lock. */
+static void set_drive(strobe_vbench *b, unsigned pin, int level) {
     uint64_t bit = 1ull << pin;
     if (level < 0) b->driven &= ~bit;
     else {
@@ -420,9 +470,85 @@ int strobe_vbench_drive(strobe_vbench *b, unsigned pin, int level) {
         if (level) b->drive_level |= bit;
         else b->drive_level &= ~bit;
     }
-    settle(b);
+}
+
+int strobe_vbench_model_drive(strobe_vbench *b, unsigned pin, int level) {
+    if (pin >= b->npins || level < -1 || level > 1) return -EINVAL;
+    if (b->dispatch_depth == 0) return -EPERM; /* only from inside a callback (lock held) */
+    uint64_t bit = 1ull << pin;
+    bool was_driven = (b->driven & bit) != 0, was_high = (b->drive_level & bit) != 0;
+    set_drive(b, pin, level);
+    if (was_driven != ((b->driven & bit) != 0) || was_high != ((b->drive_level & bit) != 0)) b->resettle = true;
+    return 0;
+}
+
+int strobe_vbench_model_level(strobe_vbench *b, unsigned pin) {
+    if (pin >= b->npins) return -EINVAL;
+    if (b->dispatch_depth == 0) return -EPERM;
+    return (int)((b->level >> pin) & 1u);
+}
+
+int strobe_vbench_attach_model(strobe_vbench *b, const strobe_vbench_model *model) {
+    if (!model || !model->pin_changed) return -EINVAL;
+    if (b->npins < 64 && (model->watch & ~((1ull << b->npins) - 1))) return -EINVAL;
+    pthread_mutex_lock(&b->lock);
+    int rc = -ENOSPC;
+    for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++) {
+        if (b->models[i].id) continue;
+        if (b->next_model_id == INT32_MAX) b->next_model_id = 0;
+        b->models[i].model = *model;
+        b->models[i].id = rc = ++b->next_model_id;
+        b->watched |= model->watch;
+        break;
+    }
+    pthread_mutex_unlock(&b->lock);
+    return rc;
+}
+
+int strobe_vbench_detach_model(strobe_vbench *b, int id) {
+    if (id <= 0) return -EINVAL;
+    pthread_mutex_lock(&b->lock);
+    int rc = -ENOENT;
+    strobe_vbench_model gone = {0};
+    uint64_t watched = 0;
+    for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++) {
+        if (b->models[i].id == id) {
+            gone = b->models[i].model;
+            b->models[i].id = 0;
+            rc = 0;
+        } else if (b->models[i].id) {
+            watched |= b->models[i].model.watch;
+        }
+    }
+    b->watched = watched;
+    pthread_mutex_unlock(&b->lock);
+    if (rc == 0 && gone.release) gone.release(gone.ctx);
+    return rc;
+}
+
+int strobe_vbench_with_lock(strobe_vbench *b, void (*fn)(strobe_vbench *bench, void *ctx), void *ctx) {
+    if (!fn) return -EINVAL;
+    pthread_mutex_lock(&b->lock);
+    fn(b, ctx);
     pthread_mutex_unlock(&b->lock);
     return 0;
+}
+
+void *strobe_vbench_model_ctx_locked(strobe_vbench *b, int id,
+                                     void (*fn)(void *ctx, strobe_vbench *bench, uint64_t time_ns, unsigned pin, unsigned level)) {
+    for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++)
+        if (id > 0 && b->models[i].id == id && b->models[i].model.pin_changed == fn) return b->models[i].model.ctx;
+    return NULL;
+}
+
+void strobe_vbench_lock(strobe_vbench *b) { pthread_mutex_lock(&b->lock); }
+void strobe_vbench_unlock(strobe_vbench *b) { pthread_mutex_unlock(&b->lock); }
+
+uint64_t strobe_vbench_model_overruns(strobe_vbench *b) {
+    pthread_mutex_lock(&b->lock);
+    uint64_t n = b->model_overruns;
+    pthread_mutex_unlock(&b->lock);
+    return n;
 }
 
 int strobe_vbench_level(strobe_vbench *b, unsigned pin) {

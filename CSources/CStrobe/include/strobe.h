@@ -19,5 +19,6 @@
 #include "strobe_wave.h"
 #include "strobe_owners.h"
 #include "strobe_signals.h"
+#include "strobe_spi.h"
 
 #endif /* STROBE_H */

@@ -60,6 +60,89 @@ volatile uint32_t *strobe_vbench_block(const strobe_vbench *bench);
 
 /** Drive an input pin from outside: level 0 or 1, or -1 to stop driving (the pull decides). */
 int strobe_vbench_drive(strobe_vbench *bench, unsigned pin, int level);
+/* ------------------------------------------------------------------------------------------ */
+/* Device models: chips on the bench's pins, answering pin changes in virtual time.            */
+/* ------------------------------------------------------------------------------------------ */
+
+/** How many models one bench holds at once. */
+#define STROBE_VBENCH_MAX_MODELS 16
+/** How deep responses may chain (a model's drive changing a pin another model watches, ...). */
+#define STROBE_VBENCH_MODEL_DEPTH 8
+
+/**
+ * A device model: a callback for level changes of the pins in `watch` (bit n = GPIO n).
+ *
+ * `pin_changed(ctx, bench, time_ns, pin, level)` is called synchronously for every change of a
+ * watched pin's modelled level — a store that changes an output's level, a function change, an
+ * outside drive, another model's drive — at the virtual time of the change, after the change
+ * is on the level registers. It may answer with strobe_vbench_model_drive (and read levels
+ * with strobe_vbench_model_level); the bench settles its drives before the store that caused
+ * the change returns, so the driver's next load of the level register sees the response:
+ * the model is as fast as a chip whose output follows the clock edge at once.
+ *
+ * Constraints. The callback usually runs inside the bench's SIGSEGV handler, on the thread
+ * whose store trapped, with the bench's (non-recursive) lock held. So it must:
+ * - call no other strobe_vbench_* function than the two model_ ones (they would take the
+ *   lock again and deadlock), nor anything that stores to a bench's register block;
+ * - take no lock the interrupted code might hold (that thread may be inside any code that
+ *   stores to the block, e.g. holding a strobe_gpio handle's lock), and never block or sleep;
+ * - stay async-signal-safe: no malloc, no stdio; keep to its own state and arithmetic.
+ * State the test changes from outside (an ADC's input voltage) is changed under the bench's
+ * lock with strobe_vbench_with_lock, so a callback never sees it half-written.
+ *
+ * `release(ctx)`, if not NULL, is called once when the model is detached or the bench freed
+ * (outside the lock, from an ordinary thread).
+ */
+typedef struct strobe_vbench_model {
+    uint64_t watch;
+    void (*pin_changed)(void *ctx, strobe_vbench *bench, uint64_t time_ns, unsigned pin, unsigned level);
+    void (*release)(void *ctx);
+    void *ctx;
+} strobe_vbench_model;
+
+/** Attach `model` (copied). Returns its id (> 0), or -EINVAL (no callback, a watched pin the
+ *  layout lacks) or -ENOSPC (STROBE_VBENCH_MAX_MODELS attached). */
+int strobe_vbench_attach_model(strobe_vbench *bench, const strobe_vbench_model *model);
+/** Detach model `id` and release it. Returns 0 or -ENOENT. Not from inside a callback. */
+int strobe_vbench_detach_model(strobe_vbench *bench, int id);
+/**
+ * From inside a model's callback only: drive input `pin` to `level` (0, 1; -1 stops driving
+ * so the pull decides), as strobe_vbench_drive does, without taking the lock (the callback
+ * holds it). Returns 0, -EINVAL (bad pin or level) or -EPERM (not called from a callback).
+ */
+int strobe_vbench_model_drive(strobe_vbench *bench, unsigned pin, int level);
+/** From inside a model's callback only: the pin's modelled level (0/1), -EINVAL, -EPERM. */
+int strobe_vbench_model_level(strobe_vbench *bench, unsigned pin);
+/** Run `fn(bench, ctx)` with the bench's lock held: how a test changes a model's state so
+ *  that no callback sees it half-changed. `fn` follows the callback's constraints. */
+int strobe_vbench_with_lock(strobe_vbench *bench, void (*fn)(strobe_vbench *bench, void *ctx), void *ctx);
+/** Pin changes not passed to models because responses chained deeper than
+ *  STROBE_VBENCH_MODEL_DEPTH (0 unless a model answers its own drives for ever). */
+uint64_t strobe_vbench_model_overruns(strobe_vbench *bench);
+
+/**
+ * An MCP3008 (Microchip 8-channel 10-bit ADC, datasheet DS21295) on the bench's pins `cs`
+ * (active low), `sck`, `mosi` (its DIN) and `miso` (its DOUT), with reference `vref` volts,
+ * every input at 0 V. SPI mode 0,0 or 1,1: it samples DIN on rising SCK edges and changes DOUT
+ * on falling edges, whichever level SCK idles at ([MCP3008] 6.1). Framing ([MCP3008] 5.0,
+ * figures 5-1 and 5-2): with CS low, leading zeros on DIN are ignored; the first 1 is the start
+ * bit; then SGL/DIFF and D2 D1 D0 choose the input (table 5-2); the falling edge after the
+ * next clock puts out a null bit (0), the next ten falling edges B9…B0 (MSB first), and then,
+ * while clocks go on, B1…B9 (LSB first) and zeros. DOUT is high-impedance (not driven, the
+ * pull decides) while CS is high and before the null bit. Code = 1024·VIN/VREF truncated,
+ * at most 1023 (equation 4-1; differential: IN+ − IN−, 0 when negative), VIN taken at the
+ * end of the sample period (the falling edge after D0 + 1 clock).
+ * Returns the model id (> 0, for strobe_vbench_detach_model) or a negative errno (-EINVAL:
+ * a pin the layout lacks, a pin twice, vref not finite and > 0; -ENOMEM; -ENOSPC).
+ */
+int strobe_vbench_attach_mcp3008(strobe_vbench *bench, unsigned cs, unsigned sck, unsigned mosi, unsigned miso,
+                                 double vref);
+/** Set input `channel` (0-7) of MCP3008 model `id` to `volts` (finite; below 0 counts as 0).
+ *  Returns 0, -EINVAL or -ENOENT (no MCP3008 with that id). */
+int strobe_vbench_mcp3008_set_input(strobe_vbench *bench, int id, unsigned channel, double volts);
+/** Conversions model `id` has completed (start bit through the end of the sample period). */
+int64_t strobe_vbench_mcp3008_conversions(strobe_vbench *bench, int id);
+
 /** The pin's modelled level (what a scope would see). */
 int strobe_vbench_level(strobe_vbench *bench, unsigned pin);
 /** The pin's modelled pull (a strobe_pull value), known even where hardware can't read it back. */
