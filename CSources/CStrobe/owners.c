@@ -188,17 +188,16 @@ static int below(const char *path, const char *dir) {
     return n && strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* Pass 1: the GPIO controller, then the phandles of the groups below it. */
-static void find_controller(walk_state *st, int dirfd, const char *path, const char *name, int enabled) {
+/* Pass 1: the GPIO controller and the phandles of the groups below it. The walk visits a node
+ * before its children, so the controller is known by the time its groups come. */
+static void find_controller_and_groups(walk_state *st, int dirfd, const char *path, const char *name, int enabled) {
     (void)name; (void)enabled;
-    if (st->controller[0]) return;
-    char compat[512];
-    ssize_t n = read_prop(dirfd, "compatible", compat, sizeof compat);
-    if (n > 0 && is_gpio_controller(compat, (size_t)n)) copy_str(st->controller, sizeof st->controller, path[0] ? path : "/");
-}
-
-static void find_groups(walk_state *st, int dirfd, const char *path, const char *name, int enabled) {
-    (void)name; (void)enabled;
+    if (!st->controller[0]) {
+        char compat[512];
+        ssize_t n = read_prop(dirfd, "compatible", compat, sizeof compat);
+        if (n > 0 && is_gpio_controller(compat, (size_t)n)) copy_str(st->controller, sizeof st->controller, path[0] ? path : "/");
+        return;
+    }
     if (!below(path, st->controller) || strcmp(path, st->controller) == 0 || st->ngroups >= MAX_GROUPS) return;
     unsigned char b[4];
     if (read_prop(dirfd, "phandle", b, sizeof b) != 4) return;
@@ -286,11 +285,8 @@ static int device_tree_owners(const char *root, strobe_pin_owner *owners, unsign
     if (st->dtfd < 0) { int e = errno; free(st); return -e; }
     st->owners = owners;
     st->npins = npins;
-    run_pass(st, find_controller);
-    if (st->controller[0]) {
-        run_pass(st, find_groups);
-        run_pass(st, find_consumers);
-    }
+    run_pass(st, find_controller_and_groups);
+    if (st->controller[0]) run_pass(st, find_consumers);
     int marked = st->marked;
     for (unsigned g = 0; g < st->ngroups; g++) free(st->paths[g]);
     close(st->dtfd);

@@ -102,8 +102,8 @@ public struct GpiodLineInfo: Sendable, Hashable, CustomStringConvertible {
 
     init(_ c: strobe_gpiod_line_info) {
         offset = Int(c.offset)
-        name = Self.text(c.name)
-        consumer = Self.text(c.consumer)
+        name = cString(c.name)
+        consumer = cString(c.consumer)
         isUsed = c.used != 0
         isOutput = c.direction == Int32(STROBE_GPIOD_OUTPUT.rawValue)
         switch UInt32(bitPattern: c.drive) {
@@ -118,10 +118,6 @@ public struct GpiodLineInfo: Sendable, Hashable, CustomStringConvertible {
         default: bias = nil
         }
         isActiveLow = c.active_low != 0
-    }
-
-    private static func text<T>(_ tuple: T) -> String {
-        withUnsafeBytes(of: tuple) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// One `gpioinfo`-like line: `line   5: unnamed "strobe" output open-drain pull-up`.

@@ -58,9 +58,7 @@ extension KernelPinOwner {
         _ = try StrobeError.check(rc, "reading the device tree below", root)
         return table.enumerated().compactMap { pin, entry in
             guard entry.source != 0 else { return nil }
-            let owner = withUnsafeBytes(of: entry.owner) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            let detail = withUnsafeBytes(of: entry.detail) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            return KernelPinOwner(pin: pin, owner: owner, detail: detail,
+            return KernelPinOwner(pin: pin, owner: cString(entry.owner), detail: cString(entry.detail),
                                   source: entry.source == Int32(STROBE_OWNER_DEVICE_TREE.rawValue) ? .deviceTree : .gpioLine)
         }
     }
