@@ -26,14 +26,17 @@ struct SPIPinList: Sendable {
 struct SPICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spi",
-        abstract: "Transfer words over a bit-banged SPI bus (register backend; --virtual for the bench).",
+        abstract: "Transfer words over a bit-banged SPI bus (any backend; --virtual for the bench).",
         discussion: """
             One transfer with CS asserted throughout: the words given (hex, e.g. 01 80 00) go out \
             back to back and the words received are printed, in hex. With no MISO (--pins 8,11,10,-) \
             nothing is read; with no MOSI, give the number of words to read with --read. \
             On the virtual bench, --mcp3008 puts an MCP3008 ADC on the bus's pins with these input \
             voltages (CH0,CH1,…; VREF --vref), and --trace writes the bus's pins as a VCD \
-            (sigrok-cli's spi decoder reads it).
+            (sigrok-cli's spi decoder reads it). \
+            On registers the bus reaches MHz; on --backend libgpiod or sysfs every edge is a system \
+            call, so the bus measures what one costs and refuses a --hz it can't reach (max is \
+            allowed: as fast as the system calls go).
             """
     )
 
@@ -50,6 +53,8 @@ struct SPICommand: ParsableCommand {
             transform: SPICommand.parseVoltages) var mcp3008: [Double]?
     @Option(help: "The MCP3008's VREF, V (0.001…100).", transform: Parse.double("--vref", 0.001...100, unit: "V")) var vref: Double = 3.3
     @Option(help: "Write the bus's pins to this VCD file (virtual bench only).") var trace: String?
+    @Option(help: ArgumentHelp("A RAM-backed register block of this layout instead of hardware (instruction counts: scripts/spi-instructions).", visibility: .hidden))
+    var ram: Layout?
     @Argument(help: "Words to send, hex (01 80 00 or 0x01 0x80 0x00).") var words: [String] = []
 
     static func parseClock(_ arg: String) throws -> SPIClock {
@@ -69,7 +74,9 @@ struct SPICommand: ParsableCommand {
         if trace != nil || mcp3008 != nil, target.virtual == nil {
             throw ValidationError("--trace and --mcp3008 need --virtual: on hardware use a logic analyser and a real chip")
         }
-        try target.requireRegisters("spi")
+        if ram != nil, target.virtual != nil || target.backend != .registers {
+            throw ValidationError("--ram is a register block of its own: not with --virtual or --backend")
+        }
         if read != nil && !words.isEmpty { throw ValidationError("give words to send or --read N, not both") }
         if read == nil && words.isEmpty { throw ValidationError("give the words to send (hex), or --read N") }
         if words.count > 65536 { throw ValidationError("at most 65536 words in one transfer") }
@@ -90,35 +97,43 @@ struct SPICommand: ParsableCommand {
 
     func run() throws {
         let tx = try parsedWords()
-        try target.withBoard { board in
-            let chipSelect: SPIChipSelect = pins.cs.map { csActiveHigh ? .activeHigh($0) : .activeLow($0) } ?? .none
-            let busPins = SPIPins(sck: pins.sck, mosi: pins.mosi, miso: pins.miso, chipSelect: chipSelect)
-            var adc: MCP3008Model?
-            if let volts = mcp3008, let bench = board.bench {
-                guard let cs = pins.cs, let mosi = pins.mosi, let miso = pins.miso, !csActiveHigh else {
-                    throw ValidationError("--mcp3008 needs all four pins (CS active low)")
-                }
-                let model = MCP3008Model(chipSelect: cs, sck: pins.sck, mosi: mosi, miso: miso, reference: vref, voltages: volts)
-                try bench.attach(model)
-                adc = model
+        if let ram { return try clock(tx, on: try Board.ram(ram), bench: nil) }
+        if target.backend == .registers {
+            try target.withBoard { board in try clock(tx, on: board, bench: board.bench) }
+        } else {
+            try target.withController { controller in try clock(tx, on: controller, bench: nil) }
+        }
+    }
+
+    /// The transfer on any backend; `bench` when it is the virtual bench (models, traces).
+    func clock<C: GPIOController>(_ tx: [UInt32], on controller: C, bench: VirtualBench?) throws {
+        let chipSelect: SPIChipSelect = pins.cs.map { csActiveHigh ? .activeHigh($0) : .activeLow($0) } ?? .none
+        let busPins = SPIPins(sck: pins.sck, mosi: pins.mosi, miso: pins.miso, chipSelect: chipSelect)
+        var adc: MCP3008Model?
+        if let volts = mcp3008, let bench {
+            guard let cs = pins.cs, let mosi = pins.mosi, let miso = pins.miso, !csActiveHigh else {
+                throw ValidationError("--mcp3008 needs all four pins (CS active low)")
             }
-            defer { adc?.detach() }
-            let bus = try board.spi(busPins, configuration: SPIConfiguration(mode: SPIMode(rawValue: mode)!, bitOrder: lsbFirst ? .lsbFirst : .msbFirst,
-                                                                            wordSize: wordSize, clock: hz))
-            board.bench?.clearChanges()
-            var rx: [UInt32] = []
-            if let read { rx = try bus.read(count: read) }
-            else if pins.miso == nil { try bus.write(tx) }
-            else if pins.mosi == nil { throw ValidationError("this bus has no MOSI: use --read N") }
-            else { rx = try bus.transfer(tx) }
-            if let trace, let bench = board.bench {
-                try bench.advance(nanoseconds: 1000)
-                try bench.writeVCD(to: trace, pins: [pins.cs, pins.sck, pins.mosi, pins.miso].compactMap { $0 })
-            }
-            let digits = (wordSize + 3) / 4
-            if !rx.isEmpty {
-                print(rx.map { w in let s = String(w, radix: 16); return String(repeating: "0", count: max(0, digits - s.count)) + s }.joined(separator: " "))
-            }
+            let model = MCP3008Model(chipSelect: cs, sck: pins.sck, mosi: mosi, miso: miso, reference: vref, voltages: volts)
+            try bench.attach(model)
+            adc = model
+        }
+        defer { adc?.detach() }
+        let bus = try controller.spi(busPins, configuration: SPIConfiguration(mode: SPIMode(rawValue: mode)!, bitOrder: lsbFirst ? .lsbFirst : .msbFirst,
+                                                                             wordSize: wordSize, clock: hz))
+        bench?.clearChanges()
+        var rx: [UInt32] = []
+        if let read { rx = try bus.read(count: read) }
+        else if pins.miso == nil { try bus.write(tx) }
+        else if pins.mosi == nil { throw ValidationError("this bus has no MOSI: use --read N") }
+        else { rx = try bus.transfer(tx) }
+        if let trace, let bench {
+            try bench.advance(nanoseconds: 1000)
+            try bench.writeVCD(to: trace, pins: [pins.cs, pins.sck, pins.mosi, pins.miso].compactMap { $0 })
+        }
+        let digits = (wordSize + 3) / 4
+        if !rx.isEmpty {
+            print(rx.map { w in let s = String(w, radix: 16); return String(repeating: "0", count: max(0, digits - s.count)) + s }.joined(separator: " "))
         }
     }
 }

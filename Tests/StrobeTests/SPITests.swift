@@ -185,7 +185,7 @@ struct SPITests {
 
     /// Figure 6-1's three bytes: start bit in byte 1's last bit, SGL/DIFF and D2–D0 at the top
     /// of byte 2; the reply's byte 2 ends "0 B9 B8" (null bit, then MSB first), byte 3 is B7–B0.
-    private func read(_ bus: BitBangSPI, channel: Int, single: Bool = true, extra: Int = 0) throws -> [UInt8] {
+    private func read(_ bus: BitBangSPI<Board>, channel: Int, single: Bool = true, extra: Int = 0) throws -> [UInt8] {
         try bus.transfer(bytes: [0x01, (single ? 0x80 : 0) | UInt8(channel) << 4, 0x00] + [UInt8](repeating: 0, count: extra))
     }
 
