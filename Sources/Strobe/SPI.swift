@@ -240,7 +240,7 @@ public final class BitBangSPI<Controller: GPIOController>: SPIBus {
             c.cs_hold_ns = try Checked.nanoseconds(d, "the chip-select hold time", maximum: STROBE_SPI_MAX_CS_TIME_NS)
         }
         if let board {
-            let clock = board.simulation?.clock ?? strobe_clock_monotonic()
+            let clock = board.simulation?.clock ?? strobe_clock_busy()
             let rc = strobe_spi_init(&spi, board.layout.cValue, strobe_gpio_block(board.gpio), &c, clock)
             guard rc == 0 else { throw .invalidArgument("the SPI configuration was refused (errno \(-rc))") }
         }
@@ -263,7 +263,7 @@ public final class BitBangSPI<Controller: GPIOController>: SPIBus {
             return
         }
         let bus = LineSPI<Controller>(sck: claimed.sck!, mosi: claimed.mosi, miso: claimed.miso, cs: claimed.cs,
-                                      config: c, clock: strobe_clock_monotonic())
+                                      config: c, clock: strobe_clock_busy())
         // What an edge costs here, on SCK itself: re-driving its idle level changes nothing on the wire.
         do throws(StrobeError) {
             let cost = try EdgeCost.measure(backend: controller.backendDescription) { bus.idleClock() }

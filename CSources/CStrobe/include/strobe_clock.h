@@ -4,7 +4,7 @@
  * Everything timed — the waveform player, the BCM2835 pull sequence's set-up and hold waits,
  * and the bit-banged protocols to come — asks a `strobe_clock` for time: now, sleep until,
  * spin until. Hardware uses the real-time clock below (CLOCK_MONOTONIC, read through the
- * vDSO); the simulator supplies its own implementation in virtual time, whose sleep and spin
+ * vDSO), and the bit-banged buses its busy-wait sibling strobe_clock_busy; the simulator supplies its own implementation in virtual time, whose sleep and spin
  * move virtual time forward instead of waiting, so timed code runs unchanged and its trace
  * carries exact timestamps. The core never includes a simulator header: the simulator hands
  * its clock in.
@@ -74,6 +74,24 @@ typedef struct strobe_clock {
 /** The real-time clock: CLOCK_MONOTONIC; sleep is clock_nanosleep(TIMER_ABSTIME), retried on
  *  EINTR; spin reads the clock until the deadline. Needs no context and nothing to free. */
 strobe_clock strobe_clock_monotonic(void);
+
+/**
+ * The busy-wait clock the bit-banged buses spin on, on CLOCK_MONOTONIC's timeline (within
+ * NTP's slew). On arm64 it reads the generic timer's counter, CNTVCT_EL0, directly — cheaper
+ * than clock_gettime through the vDSO, which reads the same register and scales it — put on
+ * that timeline at first use (a few ms, once per process) at CNTFRQ_EL0 Hz, or at the rate
+ * measured against CLOCK_MONOTONIC when CNTFRQ_EL0 disagrees with it by over 1 %. Its
+ * resolution is one count (52 ns at the Pi 3's 19.2 MHz, 18.5 ns at the Pi 4's and Pi 5's
+ * 54 MHz). Elsewhere it is strobe_clock_monotonic: on x86 the TSC is not fixed-rate on every
+ * machine. Sleep is clock_nanosleep for what is left, then a spin. scripts/clock-cost
+ * measures each source's cost per read.
+ */
+strobe_clock strobe_clock_busy(void);
+/** What strobe_clock_busy reads: "CNTVCT_EL0" or "clock_gettime(CLOCK_MONOTONIC)". */
+const char *strobe_clock_busy_source(void);
+/** The counter rate strobe_clock_busy uses, Hz (calibrating first if needed); 0 when it is
+ *  clock_gettime. */
+uint64_t strobe_clock_busy_frequency(void);
 
 /** The clock's time now, in ns. */
 static inline uint64_t strobe_clock_now(const strobe_clock *clock) { return clock->now(clock->ctx); }

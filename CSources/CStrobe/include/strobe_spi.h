@@ -78,8 +78,9 @@ typedef struct strobe_spi {
 } strobe_spi;
 
 /**
- * Check `config` and make `spi` for `layout`'s block at `block`, timed on `clock` (the
- * real-time clock on hardware, the bench's on the virtual bench; its context must outlive
+ * Check `config` and make `spi` for `layout`'s block at `block`, timed on `clock` (on
+ * hardware strobe_clock_busy, the cheapest clock to spin on; the bench's on the virtual
+ * bench; its context must outlive
  * `spi`). Returns 0 or -EINVAL: SCK missing, a pin the layout lacks, a pin used twice, mode
  * over 3, bit order other than the two, word size 0 or over 32, hz 0, chip-select polarity
  * unknown or a CS pin that doesn't match it, set-up or hold time over
