@@ -13,6 +13,24 @@
  * changes on the trailing one, the first bit being on MOSI before the first edge; CPHA 1: data
  * changes on the leading edge and is sampled on the trailing one.
  *
+ * RP1 (the Pi 5), timed rates: the CPU reaches RP1's registers over PCIe, where stores are
+ * posted — the store retires before it has reached RP1 — and, with the link in a low-power
+ * state, queued stores can arrive together, so an edge could land late and bunch with the
+ * next one while the deadline after it is measured from when it was issued (the issue this
+ * came from, #11; the kernel's RP1 drivers work around the same thing). So before each wait
+ * for a deadline the loop loads RIO SYNC_IN once: a PCIe read completes only after the
+ * posted writes before it (PCI Express Base Specification, section 2.4.1 "Transaction
+ * Ordering Rules": a read request must not pass a posted request), and the CPU issues it after
+ * the stores (the mapping is Device memory, nGnRE: non-Reordering, so accesses to one
+ * peripheral reach it in program order — Arm Architecture Reference Manual, "Device memory"),
+ * so the edge has landed when the wait starts (RIO SYNC_IN: [RP1] 3.3, see strobe_regs.h).
+ * The cost is one load per clock edge (two per bit; none extra on an edge that already reads
+ * MISO, the same register), plus one after CS asserts and one before the hold. An RP1 read is a round trip
+ * over PCIe, far slower than a posted store (the Pi 5's reads are "much slower than writes",
+ * per the issue; not measured here: no Pi 5), so it caps how fast a timed bus goes — which is
+ * why STROBE_SPI_HZ_MAX does no read-back: as fast as the stores go, paced by nothing.
+ * scripts/spi-instructions counts the loads on the RP1 layout.
+ *
  * The caller owns the pins (claims them, makes SCK, MOSI and CS outputs and MISO an input);
  * strobe_spi_idle puts SCK and CS at rest.
  */
@@ -75,6 +93,7 @@ typedef struct strobe_spi {
     uint64_t half_ns;   /**< whole ns of a half period (10⁹ / 2hz, rounded down) */
     uint64_t half_rem;  /**< its remainder, out of half_den */
     uint64_t half_den;  /**< 2·hz */
+    bool settle;        /**< RP1 at a timed rate: read RIO SYNC_IN back before each deadline */
 } strobe_spi;
 
 /**
