@@ -298,16 +298,18 @@ public final class BitBangSPI<Controller: GPIOController>: SPIBus {
     public func transfer(_ words: [UInt32]) throws(StrobeError) -> [UInt32] {
         try need(pins.mosi, "MOSI", "transfer(_:)")
         try need(pins.miso, "MISO", "transfer(_:)")
-        var rx = [UInt32](repeating: 0, count: words.count)
         if let lines {
             try checkWords(words)
+            var rx = [UInt32](repeating: 0, count: words.count)
             rx.withUnsafeMutableBufferPointer { lines.clock(tx: words, rx: $0) }
             return rx
         }
-        let rc = words.withUnsafeBufferPointer { tx in
-            rx.withUnsafeMutableBufferPointer { rx in
-                strobe_spi_transfer(&spi, tx.baseAddress, tx.count, rx.baseAddress, rx.count)
-            }
+        // The C engine writes every word it receives: no zero fill first (a store per word).
+        guard !words.isEmpty else { return [] }
+        var rc: Int32 = 0
+        let rx = [UInt32](unsafeUninitializedCapacity: words.count) { buffer, initialized in
+            rc = words.withUnsafeBufferPointer { tx in strobe_spi_transfer(&spi, tx.baseAddress, tx.count, buffer.baseAddress, tx.count) }
+            initialized = rc == 0 ? words.count : 0
         }
         try done(rc, words)
         return rx
@@ -321,6 +323,7 @@ public final class BitBangSPI<Controller: GPIOController>: SPIBus {
             lines.clock(tx: words, rx: nil)
             return
         }
+        guard !words.isEmpty else { return }
         let rc = words.withUnsafeBufferPointer { tx in strobe_spi_transfer(&spi, tx.baseAddress, tx.count, nil, 0) }
         try done(rc, words)
     }
@@ -330,12 +333,17 @@ public final class BitBangSPI<Controller: GPIOController>: SPIBus {
     public func read(count: Int) throws(StrobeError) -> [UInt32] {
         try need(pins.miso, "MISO", "read(count:)")
         let n = try Checked.int(count, "the number of words to read", in: 0...Int.max)
-        var rx = [UInt32](repeating: 0, count: n)
         if let lines {
+            var rx = [UInt32](repeating: 0, count: n)
             rx.withUnsafeMutableBufferPointer { lines.clock(tx: nil, rx: $0) }
             return rx
         }
-        let rc = rx.withUnsafeMutableBufferPointer { rx in strobe_spi_transfer(&spi, nil, 0, rx.baseAddress, rx.count) }
+        guard n > 0 else { return [] }
+        var rc: Int32 = 0
+        let rx = [UInt32](unsafeUninitializedCapacity: n) { buffer, initialized in
+            rc = strobe_spi_transfer(&spi, nil, 0, buffer.baseAddress, n)
+            initialized = rc == 0 ? n : 0
+        }
         try done(rc, [])
         return rx
     }
