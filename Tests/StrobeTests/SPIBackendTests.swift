@@ -73,10 +73,6 @@ private func sampled(_ changes: [RecordingController.Change], rising: Bool) -> [
     return out
 }
 
-private func bits(_ word: UInt32, _ n: Int, lsbFirst: Bool) -> [Int] {
-    (0..<n).map { i in Int(word >> UInt32(lsbFirst ? i : n - 1 - i) & 1) }
-}
-
 @Suite("Bit-banged SPI over syscall backends (the Swift loop)")
 struct SPIBackendTests {
     @Test("Every mode and bit order puts the words' bits on MOSI at the sampling edges, on 10 kHz deadlines; a loopback reads them back")

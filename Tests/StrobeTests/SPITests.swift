@@ -22,7 +22,8 @@ private func sampled(_ changes: [VirtualBench.Change], clock: Int, data: Int, on
     return out
 }
 
-private func bits(_ word: UInt32, _ n: Int, lsbFirst: Bool = false) -> [Int] {
+/// The `n` low bits of `word` in wire order (also used by SPIBackendTests).
+func bits(_ word: UInt32, _ n: Int, lsbFirst: Bool = false) -> [Int] {
     (0..<n).map { i in Int(word >> UInt32(lsbFirst ? i : n - 1 - i) & 1) }
 }
 
