@@ -60,6 +60,15 @@ static uint64_t change_time(strobe_vbench *b, unsigned pin, unsigned level, uint
     return UINT64_MAX;
 }
 
+/* With VBENCH_MODELS_VCD=DIR, write the bus's trace (SDA and SCL) as DIR/NAME.vcd for sigrok. */
+static void save_trace(strobe_vbench *b, const char *name) {
+    const char *dir = getenv("VBENCH_MODELS_VCD");
+    if (!dir || !*dir) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.vcd", dir, name);
+    CHECK(strobe_vbench_write_vcd(b, path, (1ull << 2) | (1ull << 3)) == 0, "write %s", path);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Model timers                                                                                */
 /* ------------------------------------------------------------------------------------------ */
@@ -251,6 +260,7 @@ static void master_init(master *m, strobe_vbench *b, uint64_t hz) {
     store(b, STROBE_BCM_GPCLR0, (1u << SDA) | (1u << SCL)); /* latches low, once */
     line(m, SDA, false);
     line(m, SCL, false);
+    wait(m, 8 * m->quarter_ns); /* an idle bus before the first START, as a decoder expects */
 }
 
 /* Let SCL go and wait, in steps of 100 ns, while a target holds it low ([UM10204] 3.1.9). */
@@ -501,6 +511,7 @@ static void test_eeprom(void) {
     bad = c; bad.sda = SCL; CHECK(strobe_vbench_attach_eeprom(b, &bad) == -EINVAL, "SDA = SCL");
     CHECK(strobe_vbench_eeprom_peek(b, id, 250, got, 7) == -EINVAL, "peek past the end");
     CHECK(strobe_vbench_eeprom_peek(b, 999, 0, got, 1) == -ENOENT, "peek no such EEPROM");
+    save_trace(b, "eeprom");
     strobe_vbench_free(b);
 }
 
@@ -574,6 +585,7 @@ static void test_stretcher(void) {
     CHECK(strobe_vbench_i2c_target_set_stretch(b, id, STROBE_I2C_MAX_STRETCH_NS + 1) == -EINVAL, "stretch too long");
     CHECK(strobe_vbench_i2c_target_set_stretch(b, id, 0) == 0, "stretch off");
     stop(&m);
+    save_trace(b, "stretch");
     strobe_vbench_free(b);
 }
 
@@ -681,6 +693,7 @@ static void test_engine(void) {
     strobe_i2c_target_ops no_read = {.begin = rec_begin, .write = rec_write};
     CHECK(strobe_vbench_attach_i2c_target(b, &c7, &no_read, &r7) == -EINVAL, "ops without read");
     CHECK(strobe_vbench_attach_clock_stretcher(b, SDA, SCL, 0x80, 0) == -EINVAL, "stretcher at 0x80");
+    save_trace(b, "engine");
     strobe_vbench_free(b);
 }
 
