@@ -224,7 +224,7 @@ int strobe_vbench_attach_i2c_target(strobe_vbench *b, const strobe_i2c_target_co
     if (config->sda >= n || config->scl >= n || config->sda == config->scl) return -EINVAL;
     if (config->ten_bit ? config->address > I2C_MAX_10BIT
                         : config->address < I2C_FIRST_7BIT || config->address > I2C_LAST_7BIT) return -EINVAL;
-    if (config->stretch_ns > STROBE_I2C_MAX_STRETCH_NS) return -EINVAL;
+    if (config->stretch_ns > STROBE_VBENCH_I2C_MAX_STRETCH_NS) return -EINVAL;
     i2c_target *t = calloc(1, sizeof *t);
     if (!t) return -ENOMEM;
     t->config = *config;
@@ -258,7 +258,7 @@ int strobe_vbench_i2c_target_stats(strobe_vbench *b, int id, strobe_i2c_target_s
 }
 
 int strobe_vbench_i2c_target_set_stretch(strobe_vbench *b, int id, uint64_t stretch_ns) {
-    if (stretch_ns > STROBE_I2C_MAX_STRETCH_NS) return -EINVAL;
+    if (stretch_ns > STROBE_VBENCH_I2C_MAX_STRETCH_NS) return -EINVAL;
     strobe_vbench_lock(b);
     i2c_target *t = strobe_vbench_model_ctx_locked(b, id, i2c_changed);
     if (t) t->config.stretch_ns = stretch_ns;

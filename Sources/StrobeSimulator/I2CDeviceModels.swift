@@ -177,7 +177,7 @@ public final class ClockStretcherModel: BenchDeviceModel, @unchecked Sendable {
     ///   0x08…0x77 (UM10204 table 4 reserves the rest) or a stretch outside 0…60 s.
     public init(sda: Int, scl: Int, address: Int = 0x2C, stretch: Duration = .microseconds(100)) throws(StrobeError) {
         _ = try Checked.int(address, "the clock stretcher's address", in: 0x08...0x77)
-        self.stretchNanoseconds = try Checked.nanoseconds(stretch, "the clock stretch", maximum: STROBE_I2C_MAX_STRETCH_NS)
+        self.stretchNanoseconds = try Checked.nanoseconds(stretch, "the clock stretch", maximum: STROBE_VBENCH_I2C_MAX_STRETCH_NS)
         self.sda = sda
         self.scl = scl
         self.address = address
@@ -217,7 +217,7 @@ public final class ClockStretcherModel: BenchDeviceModel, @unchecked Sendable {
     /// Changes the stretch, from the next byte on.
     /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` outside 0…60 s.
     public func setStretch(_ stretch: Duration) throws(StrobeError) {
-        stretchNanoseconds = try Checked.nanoseconds(stretch, "the clock stretch", maximum: STROBE_I2C_MAX_STRETCH_NS)
+        stretchNanoseconds = try Checked.nanoseconds(stretch, "the clock stretch", maximum: STROBE_VBENCH_I2C_MAX_STRETCH_NS)
         if let a = attachment { _ = strobe_vbench_i2c_target_set_stretch(a.bench.handle, a.id, stretchNanoseconds) }
     }
 

@@ -582,7 +582,7 @@ static void test_stretcher(void) {
           (unsigned long long)(s.last_stretch_release_ns - s.last_stretch_start_ns));
     printf("  timeout 20000 ns < stretch: master gave up at %llu ns, target released SCL at %llu ns\n", (unsigned long long)gave_up,
            (unsigned long long)s.last_stretch_release_ns);
-    CHECK(strobe_vbench_i2c_target_set_stretch(b, id, STROBE_I2C_MAX_STRETCH_NS + 1) == -EINVAL, "stretch too long");
+    CHECK(strobe_vbench_i2c_target_set_stretch(b, id, STROBE_VBENCH_I2C_MAX_STRETCH_NS + 1) == -EINVAL, "stretch too long");
     CHECK(strobe_vbench_i2c_target_set_stretch(b, id, 0) == 0, "stretch off");
     stop(&m);
     save_trace(b, "stretch");
@@ -688,7 +688,7 @@ static void test_engine(void) {
     bad.address = 0x78; CHECK(strobe_vbench_attach_i2c_target(b, &bad, &ops, &r7) == -EINVAL, "0x78 reserved");
     bad = ca; bad.address = 0x400; CHECK(strobe_vbench_attach_i2c_target(b, &bad, &ops, &r7) == -EINVAL, "10-bit 0x400");
     bad = c7; bad.scl = 99; CHECK(strobe_vbench_attach_i2c_target(b, &bad, &ops, &r7) == -EINVAL, "pin 99");
-    bad = c7; bad.stretch_ns = STROBE_I2C_MAX_STRETCH_NS + 1;
+    bad = c7; bad.stretch_ns = STROBE_VBENCH_I2C_MAX_STRETCH_NS + 1;
     CHECK(strobe_vbench_attach_i2c_target(b, &bad, &ops, &r7) == -EINVAL, "stretch too long");
     strobe_i2c_target_ops no_read = {.begin = rec_begin, .write = rec_write};
     CHECK(strobe_vbench_attach_i2c_target(b, &c7, &no_read, &r7) == -EINVAL, "ops without read");

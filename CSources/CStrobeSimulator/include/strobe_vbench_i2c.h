@@ -62,10 +62,10 @@ int strobe_vbench_attach_i2c_target(strobe_vbench *bench, const strobe_i2c_targe
  *
  * Errors: -EINVAL for a pin the layout lacks, SDA = SCL, a 7-bit address outside 0x08…0x77
  * (0000xxx and 1111xxx are reserved, [UM10204] 3.1.12 table 4), a 10-bit address over 0x3FF, a
- * stretch over STROBE_I2C_MAX_STRETCH_NS, missing ops; -ENOMEM; -ENOSPC.
+ * stretch over STROBE_VBENCH_I2C_MAX_STRETCH_NS, missing ops; -ENOMEM; -ENOSPC.
  */
 /** The longest stretch a target may be given: 60 s of virtual time. */
-#define STROBE_I2C_MAX_STRETCH_NS 60000000000ull
+#define STROBE_VBENCH_I2C_MAX_STRETCH_NS 60000000000ull
 
 /** What target `id`'s engine has seen: for tests and the models' wrappers. */
 typedef struct strobe_i2c_target_stats {
@@ -79,7 +79,7 @@ typedef struct strobe_i2c_target_stats {
 /** Copy the statistics of I2C target `id` into `*out`. Returns 0 or -ENOENT. */
 int strobe_vbench_i2c_target_stats(strobe_vbench *bench, int id, strobe_i2c_target_stats *out);
 /** Change the stretch of I2C target `id` (from the next byte on). Returns 0, -EINVAL (over
- *  STROBE_I2C_MAX_STRETCH_NS) or -ENOENT. */
+ *  STROBE_VBENCH_I2C_MAX_STRETCH_NS) or -ENOENT. */
 int strobe_vbench_i2c_target_set_stretch(strobe_vbench *bench, int id, uint64_t stretch_ns);
 
 /* ------------------------------------------------------------------------------------------ */
