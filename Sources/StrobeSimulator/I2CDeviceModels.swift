@@ -5,13 +5,22 @@ public import Strobe
 // UM10204); each model here is a C target on top of it, wrapped like MCP3008Model: a class that
 // attaches itself to a bench, with its state read and changed under the bench's lock.
 
-/// Checks shared by the I2C models: pins against the bench, and the C call's errno as a message.
-private enum I2CModelCheck {
-    static func pins(sda: Int, scl: Int, on bench: VirtualBench) throws(StrobeError) {
+/// What the I2C models share: the checks before attaching, and the C call's result.
+private enum I2CModelAttach {
+    /// Checks `sda` and `scl` against `bench` and that `attached` is false, runs `attach` (the
+    /// C attach function) and returns its model id.
+    static func run(_ what: String, attached: Bool, sda: Int, scl: Int, on bench: VirtualBench,
+                    _ attach: () -> Int32) throws(StrobeError) -> Int32 {
+        guard !attached else { throw .invalidArgument("this \(what) model is attached already") }
         for pin in [sda, scl] where pin < 0 || pin >= bench.layout.pinCount {
             throw .invalidPin(pin, layout: bench.layout)
         }
         guard sda != scl else { throw .invalidArgument("SDA and SCL must be different pins (both are GPIO \(sda))") }
+        let id = attach()
+        guard id > 0 else {
+            throw .invalidArgument("the \(what) model can't go on SDA \(sda), SCL \(scl) (errno \(-id)): the bench holds at most \(STROBE_VBENCH_MAX_MODELS) models")
+        }
+        return id
     }
 }
 
@@ -88,14 +97,11 @@ public final class EEPROMModel: BenchDeviceModel, @unchecked Sendable {
     ///   ``StrobeError/invalidArgument(_:)`` when attached already, for SDA = SCL, or when the
     ///   bench holds too many models.
     public func attach(to bench: VirtualBench) throws(StrobeError) {
-        guard attachment == nil else { throw .invalidArgument("this EEPROM model is attached already") }
-        try I2CModelCheck.pins(sda: sda, scl: scl, on: bench)
-        var config = strobe_eeprom_config(sda: UInt32(sda), scl: UInt32(scl), address: UInt32(address), size: UInt32(size),
-                                          page_size: UInt32(pageSize), address_bytes: UInt32(addressBytes),
+        var config = strobe_eeprom_config(sda: UInt32(clamping: sda), scl: UInt32(clamping: scl), address: UInt32(address),
+                                          size: UInt32(size), page_size: UInt32(pageSize), address_bytes: UInt32(addressBytes),
                                           write_cycle_ns: writeCycleNanoseconds)
-        let id = strobe_vbench_attach_eeprom(bench.handle, &config)
-        guard id > 0 else {
-            throw .invalidArgument("the EEPROM model can't go on SDA \(sda), SCL \(scl) at 0x\(String(address, radix: 16)) (errno \(-id)): the bench holds at most \(STROBE_VBENCH_MAX_MODELS) models")
+        let id = try I2CModelAttach.run("EEPROM", attached: attachment != nil, sda: sda, scl: scl, on: bench) {
+            strobe_vbench_attach_eeprom(bench.handle, &config)
         }
         _ = pending.withUnsafeBufferPointer { strobe_vbench_eeprom_poke(bench.handle, id, 0, $0.baseAddress, $0.count) }
         attachment = (bench, id)
@@ -189,11 +195,8 @@ public final class ClockStretcherModel: BenchDeviceModel, @unchecked Sendable {
     ///   ``StrobeError/invalidArgument(_:)`` when attached already, for SDA = SCL, or when the
     ///   bench holds too many models.
     public func attach(to bench: VirtualBench) throws(StrobeError) {
-        guard attachment == nil else { throw .invalidArgument("this clock stretcher model is attached already") }
-        try I2CModelCheck.pins(sda: sda, scl: scl, on: bench)
-        let id = strobe_vbench_attach_clock_stretcher(bench.handle, UInt32(sda), UInt32(scl), UInt32(address), stretchNanoseconds)
-        guard id > 0 else {
-            throw .invalidArgument("the clock stretcher can't go on SDA \(sda), SCL \(scl) (errno \(-id)): the bench holds at most \(STROBE_VBENCH_MAX_MODELS) models")
+        let id = try I2CModelAttach.run("clock stretcher", attached: attachment != nil, sda: sda, scl: scl, on: bench) {
+            strobe_vbench_attach_clock_stretcher(bench.handle, UInt32(sda), UInt32(scl), UInt32(address), stretchNanoseconds)
         }
         _ = pending.withUnsafeBufferPointer { strobe_vbench_stretcher_poke(bench.handle, id, 0, $0.baseAddress, $0.count) }
         attachment = (bench, id)

@@ -389,13 +389,8 @@ static int write_transfer(master *m, unsigned address, const uint8_t *bytes, siz
 /* Does the target ACK its address (W) right now? START, address, STOP. */
 static bool probe(master *m, unsigned address) { return write_transfer(m, address, NULL, 0) == 1; }
 
-/* START, address + W, word address bytes, Sr, address + R, n bytes, STOP. Returns 0 or -1. */
-static int write_read(master *m, unsigned address, const uint8_t *w, size_t nw, uint8_t *r, size_t nr) {
-    start(m);
-    int rc = write_byte(m, (uint8_t)(address << 1)) == 1 ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < nw; i++)
-        if (write_byte(m, w[i]) != 1) rc = -1;
-    if (rc == 0 && (!restart(m) || write_byte(m, (uint8_t)(address << 1 | 1)) != 1)) rc = -1;
+/* `nr` bytes in, each ACKed but the last, then STOP. Returns `rc` (0) or -1 (a stretch timeout). */
+static int read_then_stop(master *m, int rc, uint8_t *r, size_t nr) {
     for (size_t i = 0; rc == 0 && i < nr; i++) {
         int v = read_byte(m, i + 1 < nr);
         if (v < 0) rc = -1;
@@ -405,17 +400,20 @@ static int write_read(master *m, unsigned address, const uint8_t *w, size_t nw, 
     return rc;
 }
 
+/* START, address + W, word address bytes, Sr, address + R, n bytes, STOP. Returns 0 or -1. */
+static int write_read(master *m, unsigned address, const uint8_t *w, size_t nw, uint8_t *r, size_t nr) {
+    start(m);
+    int rc = write_byte(m, (uint8_t)(address << 1)) == 1 ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < nw; i++)
+        if (write_byte(m, w[i]) != 1) rc = -1;
+    if (rc == 0 && (!restart(m) || write_byte(m, (uint8_t)(address << 1 | 1)) != 1)) rc = -1;
+    return read_then_stop(m, rc, r, nr);
+}
+
 /* START, address + R, n bytes, STOP. */
 static int read_transfer(master *m, unsigned address, uint8_t *r, size_t nr) {
     start(m);
-    int rc = write_byte(m, (uint8_t)(address << 1 | 1)) == 1 ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < nr; i++) {
-        int v = read_byte(m, i + 1 < nr);
-        if (v < 0) rc = -1;
-        else r[i] = (uint8_t)v;
-    }
-    stop(m);
-    return rc;
+    return read_then_stop(m, write_byte(m, (uint8_t)(address << 1 | 1)) == 1 ? 0 : -1, r, nr);
 }
 
 /* Wait out a write cycle by ACK polling; returns the time of the first ACK. */
