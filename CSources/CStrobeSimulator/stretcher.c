@@ -45,16 +45,21 @@ static uint8_t stretcher_read(void *ctx, unsigned index, uint64_t time) {
 
 static void stretcher_release(void *ctx) { free(ctx); }
 
-int strobe_vbench_attach_clock_stretcher(strobe_vbench *b, unsigned sda, unsigned scl, unsigned address, uint64_t stretch_ns) {
+int strobe_vbench_attach_register_target(strobe_vbench *b, const strobe_i2c_target_config *config) {
+    if (!config) return -EINVAL;
     stretcher *s = calloc(1, sizeof *s);
     if (!s) return -ENOMEM;
-    strobe_i2c_target_config c = {.sda = sda, .scl = scl, .address = address, .stretch_ns = stretch_ns};
     strobe_i2c_target_ops ops = {
         .begin = stretcher_begin, .write = stretcher_write, .read = stretcher_read, .release = stretcher_release,
     };
-    int id = strobe_vbench_attach_i2c_target(b, &c, &ops, s);
+    int id = strobe_vbench_attach_i2c_target(b, config, &ops, s);
     if (id < 0) free(s);
     return id;
+}
+
+int strobe_vbench_attach_clock_stretcher(strobe_vbench *b, unsigned sda, unsigned scl, unsigned address, uint64_t stretch_ns) {
+    strobe_i2c_target_config c = {.sda = sda, .scl = scl, .address = address, .stretch_ns = stretch_ns};
+    return strobe_vbench_attach_register_target(b, &c);
 }
 
 static int registers(strobe_vbench *b, int id, unsigned first, uint8_t *out, const uint8_t *in, size_t len) {

@@ -168,19 +168,25 @@ public final class ClockStretcherModel: BenchDeviceModel, @unchecked Sendable {
 
     /// SDA and SCL, as GPIO numbers.
     public let sda: Int, scl: Int
-    /// The 7-bit address, 0x08…0x77.
+    /// The address: 7-bit, 0x08…0x77, or 10-bit, 0x000…0x3FF, with ``isTenBit``.
     public let address: Int
+    /// Whether ``address`` is a 10-bit address (UM10204 3.1.11).
+    public let isTenBit: Bool
     /// How many registers it has.
     public static let registerCount = Int(STROBE_STRETCHER_REGISTERS)
     private var stretchNanoseconds: UInt64
     private var pending: [UInt8]
     private var attachment: (bench: VirtualBench, id: Int32)?
 
-    /// A stretcher at `address` that holds SCL low for `stretch` after each byte.
-    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for an address outside
-    ///   0x08…0x77 (UM10204 table 4 reserves the rest) or a stretch outside 0…60 s.
-    public init(sda: Int, scl: Int, address: Int = 0x2C, stretch: Duration = .microseconds(100)) throws(StrobeError) {
-        _ = try Checked.int(address, "the clock stretcher's address", in: 0x08...0x77)
+    /// A stretcher at `address` (10-bit with `tenBit`) that holds SCL low for `stretch` after
+    /// each byte; with a stretch of zero, a plain register target.
+    /// - Throws: ``StrobeError/outOfRange(parameter:value:range:)`` for a 7-bit address outside
+    ///   0x08…0x77 (UM10204 table 4 reserves the rest), a 10-bit one outside 0x000…0x3FF, or a
+    ///   stretch outside 0…60 s.
+    public init(sda: Int, scl: Int, address: Int = 0x2C, tenBit: Bool = false, stretch: Duration = .microseconds(100)) throws(StrobeError) {
+        if tenBit { _ = try Checked.int(address, "the clock stretcher's 10-bit address", in: 0...0x3FF) }
+        else { _ = try Checked.int(address, "the clock stretcher's address", in: 0x08...0x77) }
+        self.isTenBit = tenBit
         self.stretchNanoseconds = try Checked.nanoseconds(stretch, "the clock stretch", maximum: STROBE_VBENCH_I2C_MAX_STRETCH_NS)
         self.sda = sda
         self.scl = scl
@@ -196,7 +202,9 @@ public final class ClockStretcherModel: BenchDeviceModel, @unchecked Sendable {
     ///   bench holds too many models.
     public func attach(to bench: VirtualBench) throws(StrobeError) {
         let id = try I2CModelAttach.run("clock stretcher", attached: attachment != nil, sda: sda, scl: scl, on: bench) {
-            strobe_vbench_attach_clock_stretcher(bench.handle, UInt32(sda), UInt32(scl), UInt32(address), stretchNanoseconds)
+            var config = strobe_i2c_target_config(sda: UInt32(clamping: sda), scl: UInt32(clamping: scl), address: UInt32(address),
+                                                  ten_bit: isTenBit, stretch_ns: stretchNanoseconds)
+            return strobe_vbench_attach_register_target(bench.handle, &config)
         }
         _ = pending.withUnsafeBufferPointer { strobe_vbench_stretcher_poke(bench.handle, id, 0, $0.baseAddress, $0.count) }
         attachment = (bench, id)

@@ -145,6 +145,30 @@ struct I2CModelTests {
         #expect(try i2c.readByteData(a, register: 6) == 0x77)
     }
 
+    @Test("Several targets share one bus: two 24C02s, a 10-bit register target (combined-format read) and a 7-bit one")
+    func sharedBus() throws {
+        let (_, bench, i2c) = try bus(I2CConfiguration(clock: .hertz(1_000_000)))
+        let e0 = try EEPROMModel(sda: 2, scl: 3, address: 0x50), e1 = try EEPROMModel(sda: 2, scl: 3, address: 0x51)
+        let ten = try ClockStretcherModel(sda: 2, scl: 3, address: 0x2A5, tenBit: true, stretch: .zero)
+        let tenNeighbour = try ClockStretcherModel(sda: 2, scl: 3, address: 0x2A6, tenBit: true, stretch: .zero) // same first byte
+        let seven = try ClockStretcherModel(sda: 2, scl: 3, address: 0x52, stretch: .zero)
+        for m in [e0, e1] as [any BenchDeviceModel] + [ten, tenNeighbour, seven] { try bench.attach(m) }
+        try i2c.write(try I2CAddress(0x50), [0x00, 0x11])
+        try i2c.write(try I2CAddress(0x51), [0x00, 0x22])   // 0x50 is busy, 0x51 is not
+        try bench.advance(nanoseconds: 5_000_000)
+        #expect(try i2c.writeRead(try I2CAddress(0x50), [0x00], readCount: 1) == [0x11])
+        #expect(try i2c.writeRead(try I2CAddress(0x51), [0x00], readCount: 1) == [0x22])
+        let a10 = try I2CAddress.tenBit(0x2A5)
+        try i2c.writeByteData(a10, register: 3, 0xC3)
+        #expect(ten.registers[3] == 0xC3 && tenNeighbour.registers[3] == 0 && seven.registers[3] == 0)
+        #expect(try i2c.readByteData(a10, register: 3) == 0xC3)
+        #expect(try i2c.read(a10, count: 1) == [0])           // the pointer moved on to register 4
+        #expect(nacks(0x2A7, byteIndex: nil) { () throws(StrobeError) in try i2c.write(try I2CAddress.tenBit(0x2A7), [0]) })
+        try i2c.writeByteData(try I2CAddress(0x52), register: 3, 0x5B)
+        #expect(seven.registers[3] == 0x5B && ten.registers[3] == 0xC3)
+        #expect(bench.level(of: 2) == .high && bench.level(of: 3) == .high)
+    }
+
     @Test("Bad model parameters are typed errors")
     func badInput() throws {
         func outOfRange(_ body: () throws(StrobeError) -> Void) -> Bool {
@@ -163,6 +187,7 @@ struct I2CModelTests {
         #expect(outOfRange { () throws(StrobeError) in _ = try EEPROMModel(sda: 2, scl: 3, writeCycle: .seconds(2)) })
         #expect(outOfRange { () throws(StrobeError) in _ = try ClockStretcherModel(sda: 2, scl: 3, address: 0x80) })
         #expect(outOfRange { () throws(StrobeError) in _ = try ClockStretcherModel(sda: 2, scl: 3, address: 0x03) })
+        #expect(outOfRange { () throws(StrobeError) in _ = try ClockStretcherModel(sda: 2, scl: 3, address: 0x400, tenBit: true) })
         #expect(outOfRange { () throws(StrobeError) in _ = try ClockStretcherModel(sda: 2, scl: 3, stretch: .seconds(61)) })
         let stretcher = try ClockStretcherModel(sda: 2, scl: 3)
         #expect(outOfRange { () throws(StrobeError) in try stretcher.setStretch(.seconds(-1)) })

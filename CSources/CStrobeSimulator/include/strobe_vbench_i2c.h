@@ -156,6 +156,9 @@ int strobe_vbench_eeprom_status(strobe_vbench *bench, int id, strobe_eeprom_stat
  */
 int strobe_vbench_attach_clock_stretcher(strobe_vbench *bench, unsigned sda, unsigned scl, unsigned address,
                                          uint64_t stretch_ns);
+/** The same register target at any address the engine takes (7-bit or 10-bit, `config`'s
+ *  `ten_bit`) and with `config`'s stretch (0: a plain register target that never stretches). */
+int strobe_vbench_attach_register_target(strobe_vbench *bench, const strobe_i2c_target_config *config);
 /** Copy `len` registers of stretcher `id` from `first`. 0, -EINVAL (past the last), -ENOENT. */
 int strobe_vbench_stretcher_peek(strobe_vbench *bench, int id, unsigned first, uint8_t *out, size_t len);
 /** Set `len` registers of stretcher `id` from `first`. 0, -EINVAL, -ENOENT. */
