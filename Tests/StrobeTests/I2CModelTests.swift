@@ -1,3 +1,4 @@
+import Foundation
 import Strobe
 import StrobeSimulator
 import Testing
@@ -167,6 +168,49 @@ struct I2CModelTests {
         try i2c.writeByteData(try I2CAddress(0x52), register: 3, 0x5B)
         #expect(seven.registers[3] == 0x5B && ten.registers[3] == 0xC3)
         #expect(bench.level(of: 2) == .high && bench.level(of: 3) == .high)
+    }
+
+    /// Traces for scripts/i2c-model-traces, written when STROBE_I2C_MODEL_TRACES names a
+    /// directory: the bit-banged master on the models, and a manifest of what sigrok must
+    /// decode — "eeprom24xx FILE SUMMARY" (a line of sigrok's eeprom24xx decoder) and
+    /// "i2c FILE ITEMS" (the i2c decoder's addresses and data, comma-separated).
+    @Test("Traces for sigrok (scripts/i2c-model-traces)", .enabled(if: ProcessInfo.processInfo.environment["STROBE_I2C_MODEL_TRACES"] != nil))
+    func sigrokTraces() throws {
+        let dir = ProcessInfo.processInfo.environment["STROBE_I2C_MODEL_TRACES"]!
+        var manifest = ""
+        let hex: ([UInt8]) -> String = { $0.map { String(format: "%02X", $0) }.joined(separator: " ") }
+        for hz in [100_000.0, 400_000.0] {
+            let (_, bench, i2c) = try bus(I2CConfiguration(clock: .hertz(hz)))
+            let eeprom = try EEPROMModel(sda: 2, scl: 3)
+            try bench.attach(eeprom)
+            let a = try I2CAddress(0x50)
+            try bench.advance(nanoseconds: 100_000)           // an idle bus before the first START
+            try i2c.write(a, [0x1E, 1, 2, 3, 4])              // wraps: 0x1E 0x1F 0x18 0x19
+            var nacked = 0
+            while nacks(0x50, byteIndex: nil, { () throws(StrobeError) in try i2c.write(a, []) }) { nacked += 1 }
+            let high = try i2c.writeRead(a, [0x1E], readCount: 4)
+            let low = try i2c.writeRead(a, [0x18], readCount: 2)
+            #expect(high == [1, 2, 0xFF, 0xFF] && low == [3, 4])
+            try bench.advance(nanoseconds: 100_000)
+            let file = "eeprom-\(Int(hz)).vcd"
+            try bench.writeVCD(to: dir + "/" + file, pins: [2, 3])
+            manifest += "eeprom24xx \(file) Page write (addr=1E, 4 bytes): 01 02 03 04\n"
+            manifest += "eeprom24xx \(file) Sequential random read (addr=1E, 4 bytes): \(hex(high))\n"
+            manifest += "eeprom24xx \(file) Sequential random read (addr=18, 2 bytes): \(hex(low))\n"
+            manifest += "nacks \(file) \(nacked)\n"
+        }
+        let (_, bench, i2c) = try bus(I2CConfiguration(clock: .hertz(400_000)))
+        let stretcher = try ClockStretcherModel(sda: 2, scl: 3, address: 0x2C, stretch: .microseconds(50))
+        try bench.attach(stretcher)
+        try bench.advance(nanoseconds: 100_000)
+        let a = try I2CAddress(0x2C)
+        try i2c.write(a, [4, 0xDE, 0xAD])
+        let got = try i2c.writeRead(a, [4], readCount: 2)
+        #expect(got == [0xDE, 0xAD])
+        try bench.advance(nanoseconds: 100_000)
+        try bench.writeVCD(to: dir + "/stretch.vcd", pins: [2, 3])
+        manifest += "i2c stretch.vcd Address write: 2C,Data write: 04,Data write: DE,Data write: AD,Address write: 2C,Data write: 04,Address read: 2C,Data read: DE,Data read: AD\n"
+        try manifest.write(toFile: dir + "/manifest", atomically: true, encoding: .utf8)
     }
 
     @Test("Bad model parameters are typed errors")
