@@ -596,6 +596,7 @@ final class SoftI2C<Controller: GPIOController> {
         out.op = ops.count
         do throws(StrobeError) {
             let rc = try run(address, tenBit, ops, &out)
+            if rc == -ETIMEDOUT { out.waited_ns = waited }
             try releaseBoth()
             return rc
         } catch {
