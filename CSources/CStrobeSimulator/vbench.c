@@ -65,7 +65,6 @@ struct strobe_vbench {
         uint64_t deadline;  /* for this virtual time */
         uint64_t last_fire; /* when it last fired (UINT64_MAX: never), and how often in a row */
         unsigned same_instant;
-        uint64_t drives, drive_high; /* pins it drives (strobe_vbench_model_drive), and high ones */
     } models[STROBE_VBENCH_MAX_MODELS];
     int current_model;      /* slot whose callback runs now, -1 outside callbacks */
     int next_model_id;
@@ -193,19 +192,11 @@ static void record(strobe_vbench *b, unsigned pin, unsigned level) {
 /* Work out every pin's level from functions, latch, drivers and pulls; publish the level
  * registers; latch edges and levels into GPEDS; record changes. */
 static void settle(strobe_vbench *b) {
-    uint64_t level = 0, model_low = 0, model_high = 0;
-    for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++) {
-        const struct attached_model *m = &b->models[i];
-        if (!m->id) continue;
-        model_low |= m->drives & ~m->drive_high;
-        model_high |= m->drives & m->drive_high;
-    }
+    uint64_t level = 0;
     for (unsigned pin = 0; pin < b->npins; pin++) {
         uint64_t bit = 1ull << pin;
         unsigned l;
         if (pin_function(b, pin) == STROBE_FN_OUTPUT) l = (b->latch & bit) != 0;
-        else if (model_low & bit) l = 0;       /* wired-AND: any model pulling low wins */
-        else if (model_high & bit) l = 1;
         else if (b->driven & bit) l = (b->drive_level & bit) != 0;
         else l = b->pull[pin] == STROBE_PULL_UP; /* a floating input reads low here */
         if (l) level |= bit;
@@ -524,17 +515,11 @@ static void set_drive(strobe_vbench *b, unsigned pin, int level) {
 
 int strobe_vbench_model_drive(strobe_vbench *b, unsigned pin, int level) {
     if (pin >= b->npins || level < -1 || level > 1) return -EINVAL;
-    /* only from inside a callback (lock held) */
-    if (b->dispatch_depth == 0 || b->current_model < 0) return -EPERM;
-    struct attached_model *m = &b->models[b->current_model];
-    uint64_t bit = 1ull << pin, drives = m->drives, high = m->drive_high;
-    if (level < 0) m->drives &= ~bit;
-    else {
-        m->drives |= bit;
-        if (level) m->drive_high |= bit;
-        else m->drive_high &= ~bit;
-    }
-    if (drives != m->drives || (high & drives & bit) != (m->drive_high & m->drives & bit)) b->resettle = true;
+    if (b->dispatch_depth == 0) return -EPERM; /* only from inside a callback (lock held) */
+    uint64_t bit = 1ull << pin;
+    bool was_driven = (b->driven & bit) != 0, was_high = (b->drive_level & bit) != 0;
+    set_drive(b, pin, level);
+    if (was_driven != ((b->driven & bit) != 0) || was_high != ((b->drive_level & bit) != 0)) b->resettle = true;
     return 0;
 }
 
@@ -580,7 +565,6 @@ int strobe_vbench_attach_model(strobe_vbench *b, const strobe_vbench_model *mode
         b->models[i].armed = false;
         b->models[i].last_fire = UINT64_MAX;
         b->models[i].same_instant = 0;
-        b->models[i].drives = b->models[i].drive_high = 0;
         b->models[i].id = rc = ++b->next_model_id;
         b->watched |= model->watch;
         break;
@@ -595,11 +579,9 @@ int strobe_vbench_detach_model(strobe_vbench *b, int id) {
     int rc = -ENOENT;
     strobe_vbench_model gone = {0};
     uint64_t watched = 0;
-    bool drove = false;
     for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++) {
         if (b->models[i].id == id) {
             gone = b->models[i].model;
-            drove = b->models[i].drives != 0;
             b->models[i].id = 0;
             rc = 0;
         } else if (b->models[i].id) {
@@ -607,7 +589,6 @@ int strobe_vbench_detach_model(strobe_vbench *b, int id) {
         }
     }
     b->watched = watched;
-    if (drove) settle(b); /* its drives go with it */
     pthread_mutex_unlock(&b->lock);
     if (rc == 0 && gone.release) gone.release(gone.ctx);
     return rc;

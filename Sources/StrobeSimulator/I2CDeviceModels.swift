@@ -107,11 +107,13 @@ public final class EEPROMModel: BenchDeviceModel, @unchecked Sendable {
         attachment = (bench, id)
     }
 
-    /// Detaches the model, keeping its contents; its drives of SDA and SCL go with it.
+    /// Detaches the model, keeping its contents; SDA and SCL are let go.
     public func detach() {
         guard let a = attachment else { return }
         pending = contents
         _ = strobe_vbench_detach_model(a.bench.handle, a.id)
+        _ = strobe_vbench_drive(a.bench.handle, UInt32(sda), -1)
+        _ = strobe_vbench_drive(a.bench.handle, UInt32(scl), -1)
         attachment = nil
     }
 
@@ -210,11 +212,13 @@ public final class ClockStretcherModel: BenchDeviceModel, @unchecked Sendable {
         attachment = (bench, id)
     }
 
-    /// Detaches the model, keeping its registers; its drives of SDA and SCL go with it.
+    /// Detaches the model, keeping its registers; SDA and SCL are let go.
     public func detach() {
         guard let a = attachment else { return }
         pending = registers
         _ = strobe_vbench_detach_model(a.bench.handle, a.id)
+        _ = strobe_vbench_drive(a.bench.handle, UInt32(sda), -1)
+        _ = strobe_vbench_drive(a.bench.handle, UInt32(scl), -1)
         attachment = nil
     }
 

@@ -221,43 +221,6 @@ static void test_timers(void) {
 }
 
 
-/* Wired-AND: each model's drives are its own. A "puller" drives pin 4 (reset pull-up) to
- * `level` whenever its trigger pin rises. */
-typedef struct puller { unsigned trigger; int level; } puller;
-static void puller_changed(void *ctx, strobe_vbench *b, uint64_t t, unsigned pin, unsigned level) {
-    (void)t; (void)pin;
-    puller *p = ctx;
-    if (level) strobe_vbench_model_drive(b, 4, p->level);
-}
-
-static void test_wired_and(void) {
-    strobe_vbench *b = new_bench();
-    puller pa = {20, 0}, pb = {21, 0};
-    strobe_vbench_model ma = {.watch = 1ull << 20, .pin_changed = puller_changed, .ctx = &pa};
-    strobe_vbench_model mb = {.watch = 1ull << 21, .pin_changed = puller_changed, .ctx = &pb};
-    int ida = strobe_vbench_attach_model(b, &ma), idb = strobe_vbench_attach_model(b, &mb);
-    CHECK(strobe_vbench_level(b, 4) == 1, "pin 4 pulled up");
-    strobe_vbench_drive(b, 20, 1); /* A pulls low */
-    strobe_vbench_drive(b, 21, 1); /* B pulls low */
-    CHECK(strobe_vbench_level(b, 4) == 0, "both low");
-    strobe_vbench_drive(b, 20, 0);
-    pa.level = -1;
-    strobe_vbench_drive(b, 20, 1); /* A lets go: B still holds it */
-    CHECK(strobe_vbench_level(b, 4) == 0, "B still holds pin 4 low");
-    strobe_vbench_drive(b, 4, 1); /* an outside drive high loses to a model pulling low */
-    CHECK(strobe_vbench_level(b, 4) == 0, "outside drive loses to a model");
-    strobe_vbench_drive(b, 4, -1);
-    strobe_vbench_detach_model(b, idb); /* B's drive goes with it */
-    CHECK(strobe_vbench_level(b, 4) == 1, "detached: pin 4 back to its pull-up");
-    pa.level = 0;
-    strobe_vbench_drive(b, 20, 0);
-    strobe_vbench_drive(b, 20, 1);
-    CHECK(strobe_vbench_level(b, 4) == 0, "A low again");
-    strobe_vbench_detach_model(b, ida);
-    CHECK(strobe_vbench_level(b, 4) == 1, "all detached: pull-up");
-    strobe_vbench_free(b);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* A bit-banged I2C master for the tests, through the register window                          */
 /* ------------------------------------------------------------------------------------------ */
@@ -735,7 +698,6 @@ static void test_engine(void) {
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_timers();
-    test_wired_and();
     test_engine();
     test_eeprom();
     test_stretcher();

@@ -118,13 +118,9 @@ int strobe_vbench_attach_model(strobe_vbench *bench, const strobe_vbench_model *
 /** Detach model `id` and release it. Returns 0 or -ENOENT. Not from inside a callback. */
 int strobe_vbench_detach_model(strobe_vbench *bench, int id);
 /**
- * From inside a model's callback only: drive input `pin` to `level` (0, 1; -1 stops driving),
- * without taking the lock (the callback holds it). Each model's drives are its own, and a pin
- * that isn't an output reads low when any model drives it low, else high when any model
- * drives it high, else as strobe_vbench_drive set it, else its pull: so open-drain models
- * share a line as on a wired-AND bus (an I2C target letting go of SDA doesn't free it while
- * another holds it), and detaching a model drops its drives.
- * Returns 0, -EINVAL (bad pin or level) or -EPERM (not called from a callback).
+ * From inside a model's callback only: drive input `pin` to `level` (0, 1; -1 stops driving
+ * so the pull decides), as strobe_vbench_drive does, without taking the lock (the callback
+ * holds it). Returns 0, -EINVAL (bad pin or level) or -EPERM (not called from a callback).
  */
 int strobe_vbench_model_drive(strobe_vbench *bench, unsigned pin, int level);
 /** From inside a model's callback only: the pin's modelled level (0/1), -EINVAL, -EPERM. */
