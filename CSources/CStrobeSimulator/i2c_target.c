@@ -252,7 +252,11 @@ int strobe_vbench_i2c_target_stats(strobe_vbench *b, int id, strobe_i2c_target_s
     if (!out) return -EINVAL;
     strobe_vbench_lock(b);
     i2c_target *t = strobe_vbench_model_ctx_locked(b, id, i2c_changed);
-    if (t) *out = t->stats;
+    if (t) {
+        *out = t->stats;
+        out->holding_sda = t->holding_sda;
+        out->holding_scl = t->holding_scl;
+    }
     strobe_vbench_unlock(b);
     return t ? 0 : -ENOENT;
 }

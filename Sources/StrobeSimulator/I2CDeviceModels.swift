@@ -22,6 +22,16 @@ private enum I2CModelAttach {
         }
         return id
     }
+
+    /// Detaches target `id` and lets go of a line it was pulling low (a model's drive outlives
+    /// the model); lines it wasn't holding, such as a test's own drive, stay as they are.
+    static func detach(_ bench: VirtualBench, _ id: Int32, sda: Int, scl: Int) {
+        var stats = strobe_i2c_target_stats()
+        let known = strobe_vbench_i2c_target_stats(bench.handle, id, &stats) == 0
+        _ = strobe_vbench_detach_model(bench.handle, id)
+        if known && stats.holding_sda { _ = strobe_vbench_drive(bench.handle, UInt32(sda), -1) }
+        if known && stats.holding_scl { _ = strobe_vbench_drive(bench.handle, UInt32(scl), -1) }
+    }
 }
 
 /// A 24Cxx two-wire serial EEPROM on the virtual bench's SDA and SCL, by default an AT24C02
@@ -107,13 +117,11 @@ public final class EEPROMModel: BenchDeviceModel, @unchecked Sendable {
         attachment = (bench, id)
     }
 
-    /// Detaches the model, keeping its contents; SDA and SCL are let go.
+    /// Detaches the model, keeping its contents; a line it was pulling low (mid-transfer) is let go.
     public func detach() {
         guard let a = attachment else { return }
         pending = contents
-        _ = strobe_vbench_detach_model(a.bench.handle, a.id)
-        _ = strobe_vbench_drive(a.bench.handle, UInt32(sda), -1)
-        _ = strobe_vbench_drive(a.bench.handle, UInt32(scl), -1)
+        I2CModelAttach.detach(a.bench, a.id, sda: sda, scl: scl)
         attachment = nil
     }
 
@@ -212,13 +220,11 @@ public final class ClockStretcherModel: BenchDeviceModel, @unchecked Sendable {
         attachment = (bench, id)
     }
 
-    /// Detaches the model, keeping its registers; SDA and SCL are let go.
+    /// Detaches the model, keeping its registers; a line it was pulling low (mid-transfer) is let go.
     public func detach() {
         guard let a = attachment else { return }
         pending = registers
-        _ = strobe_vbench_detach_model(a.bench.handle, a.id)
-        _ = strobe_vbench_drive(a.bench.handle, UInt32(sda), -1)
-        _ = strobe_vbench_drive(a.bench.handle, UInt32(scl), -1)
+        I2CModelAttach.detach(a.bench, a.id, sda: sda, scl: scl)
         attachment = nil
     }
 

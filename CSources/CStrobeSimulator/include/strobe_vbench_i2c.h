@@ -74,6 +74,8 @@ typedef struct strobe_i2c_target_stats {
     uint64_t stretches;          /**< clock stretches done */
     uint64_t last_stretch_start_ns;   /**< virtual time the last stretch began (0: none yet) */
     uint64_t last_stretch_release_ns; /**< virtual time it let SCL go (0: none yet) */
+    bool holding_sda, holding_scl;    /**< it pulls the line low now (a drive that outlives a
+                                           detach, like every model drive: let it go after) */
 } strobe_i2c_target_stats;
 
 /** Copy the statistics of I2C target `id` into `*out`. Returns 0 or -ENOENT. */
