@@ -32,7 +32,7 @@ struct StrobeCommand: ParsableCommand {
             in a state file, see --virtual-state).
             """,
         version: versionText,
-        subcommands: [Info.self, Pinout.self, Lines.self, Get.self, Set.self, Toggle.self, Mode.self, PullCommand.self, Blink.self, Monitor.self, PWMCommand.self, ServoCommand.self, WaveCommand.self, SPICommand.self, Bench.self, ReportCommand.self, Trace.self]
+        subcommands: [Info.self, Pinout.self, Lines.self, Get.self, Set.self, Toggle.self, Mode.self, PullCommand.self, Blink.self, Monitor.self, PWMCommand.self, ServoCommand.self, WaveCommand.self, SPICommand.self, I2CCommand.self, Bench.self, ReportCommand.self, Trace.self]
     )
 }
 
