@@ -17,8 +17,10 @@ GPFSEL field 000, every latch 0; QEMU's bcm2835_gpio_reset), and keeps, per pin:
     descriptions.
 
 The level a pin shows on the wire: its latch while it is an output; high while it is an input
-(released, as if the line had a pull-up, which is what an open-drain bus like I2C has; QEMU
-itself models no pads or pulls). Any other function shows as `x`.
+(released, as if the line had a pull-up; QEMU itself models no pads or pulls). A pin named with
+--open-drain is a line of an open-drain bus such as I2C (UM10204 §3.1.1): its direction alone
+decides, low while it is an output (the master pulling the line down) and high while it is an
+input (released to the pull-up), whatever its latch holds. Any other function shows as `x`.
 
 The ring marks stretches of the trace with a store of 0x5354PPNN to offset 0xFFC (past the last
 register, which the model ignores): phase PP, item NN; a mark with another phase (the ring uses
@@ -34,8 +36,8 @@ the order of edges (sigrok's spi and i2c) reads it as it reads a real capture.
 stdout: one line per file written: `NAME STORES HOST_US`, the number of GPIO stores in the
 stretch and its span in host microseconds (`-` without timestamps).
 
-Usage: trace-to-vcd.py TRACE OUTDIR --phase PP --pins 8,9,10,11 [--prefix spi] [--period-us 1]
-       [--base 0x3f200000] [--region bcm2835_gpio]
+Usage: trace-to-vcd.py TRACE OUTDIR --phase PP --pins 8,9,10,11 [--open-drain 5,6] [--prefix spi]
+       [--period-us 1] [--base 0x3f200000] [--region bcm2835_gpio]
 """
 import argparse
 import os
@@ -60,9 +62,10 @@ LINE = re.compile(
 class Pins:
     """The GPIO block as QEMU's model keeps it: function fields and output latches."""
 
-    def __init__(self):
+    def __init__(self, open_drain=()):
         self.fsel = [FSEL_INPUT] * NPINS
         self.latch = [0] * NPINS
+        self.open_drain = set(open_drain)
 
     def store(self, offset, value):
         if GPFSEL0 <= offset <= GPFSEL5 and offset % 4 == 0:
@@ -80,9 +83,9 @@ class Pins:
                     self.latch[pin] = level
 
     def wire(self, pin):
-        """What the pin shows: the latch when an output, high (released) when an input."""
+        """What the pin shows: the latch (open drain: low) when an output, high (released) when an input."""
         if self.fsel[pin] == FSEL_OUTPUT:
-            return str(self.latch[pin])
+            return "0" if pin in self.open_drain else str(self.latch[pin])
         if self.fsel[pin] == FSEL_INPUT:
             return "1"
         return "x"
@@ -147,6 +150,7 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--phase", required=True, type=lambda s: int(s, 0), help="the mark's PP to write files for")
     ap.add_argument("--pins", required=True, help="GPIO numbers, comma-separated")
+    ap.add_argument("--open-drain", default="", help="the pins among --pins that are open-drain lines")
     ap.add_argument("--prefix", default="phase")
     ap.add_argument("--period-us", type=int, default=1, help="synthetic time per store, in us")
     ap.add_argument("--base", type=lambda s: int(s, 0), default=0x3F200000, help="the GPIO block's physical address")
@@ -154,15 +158,18 @@ def main():
     a = ap.parse_args()
     try:
         pins = [int(p) for p in a.pins.split(",")]
+        open_drain = [int(p) for p in a.open_drain.split(",")] if a.open_drain else []
     except ValueError:
-        ap.error(f"--pins takes GPIO numbers, not {a.pins!r}")
+        ap.error(f"--pins and --open-drain take GPIO numbers, not {a.pins!r} / {a.open_drain!r}")
+    if any(p not in pins for p in open_drain):
+        ap.error("--open-drain: only pins that --pins names")
     if not pins or any(not 0 <= p < NPINS for p in pins) or len(set(pins)) != len(pins):
         ap.error(f"--pins: distinct GPIO numbers 0-{NPINS - 1}")
     if not 0 <= a.phase <= 0xFF or a.period_us < 1:
         ap.error("--phase takes 0-255, --period-us at least 1")
     os.makedirs(a.outdir, exist_ok=True)
 
-    state = Pins()
+    state = Pins(open_drain)
     cur = None
     written = set()
 
