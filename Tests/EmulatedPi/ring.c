@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include "strobe.h"
 #include "strobe_gpiod.h"
+#include "strobe_i2c.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -34,7 +35,7 @@
 #include <unistd.h>
 
 /* Update when a check is added or removed; the harness compares it with what ran. */
-#define RING_PLAN 70
+#define RING_PLAN 76
 
 /* Pins, each used by one group of checks so that one failure doesn't cascade. */
 enum {
@@ -66,7 +67,12 @@ enum {
 
 /* Trace phases (the harness's awk knows these numbers). */
 enum { PHASE_OFF = 0, PHASE_PULL_UP = 1, PHASE_PULL_DOWN = 2, PHASE_BIAS_OFF = 3, PHASE_STROBE_PULL = 4,
-       PHASE_EVENTS_ON = 5, PHASE_EVENTS_OFF = 6 };
+       PHASE_EVENTS_ON = 5, PHASE_EVENTS_OFF = 6,
+       /* One bit-banged SPI transfer; NN is the configuration's index, not a pin. scripts/emulated-pi
+        * turns each such stretch of the trace into a VCD (trace-to-vcd.py) for sigrok to decode. */
+       PHASE_SPI = 0x10,
+       /* One bit-banged I2C transfer, NN its index, decoded the same way. */
+       PHASE_I2C = 0x11 };
 
 static int n_pass, n_fail;
 
@@ -949,6 +955,232 @@ static void switchable(void) {
     if (l) g_release(&l);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Bit-banged SPI on the register path, decoded by the harness from QEMU's own trace          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* SPI0's header pins (BCM2835 ARM Peripherals §6.2, alternative function assignments: CE0 GPIO8,
+ * MISO 9, MOSI 10, SCLK 11), here plain GPIOs driven by strobe_spi. MISO is connected to nothing:
+ * in QEMU it reads its own latch. */
+enum { PIN_SPI_CS = 8, PIN_SPI_MISO = 9, PIN_SPI_MOSI = 10, PIN_SPI_SCK = 11 };
+#define SPI_TRACE_WORDS 8
+#define SPI_TIMED_HZ 100000u
+
+typedef struct spi_trace_case {
+    unsigned mode, bit_order, word_bits;
+    uint32_t hz;
+} spi_trace_case;
+
+/* Every mode, both bit orders and two word sizes as fast as the pins go; then every mode once on
+ * the monotonic clock. scripts/emulated-pi expects this many (SPI_TRACE_CONFIGS there). */
+static const spi_trace_case spi_cases[] = {
+    {0, STROBE_SPI_MSB_FIRST, 8, STROBE_SPI_HZ_MAX},  {1, STROBE_SPI_MSB_FIRST, 8, STROBE_SPI_HZ_MAX},
+    {2, STROBE_SPI_MSB_FIRST, 8, STROBE_SPI_HZ_MAX},  {3, STROBE_SPI_MSB_FIRST, 8, STROBE_SPI_HZ_MAX},
+    {0, STROBE_SPI_LSB_FIRST, 8, STROBE_SPI_HZ_MAX},  {1, STROBE_SPI_LSB_FIRST, 8, STROBE_SPI_HZ_MAX},
+    {2, STROBE_SPI_LSB_FIRST, 8, STROBE_SPI_HZ_MAX},  {3, STROBE_SPI_LSB_FIRST, 8, STROBE_SPI_HZ_MAX},
+    {0, STROBE_SPI_MSB_FIRST, 12, STROBE_SPI_HZ_MAX}, {1, STROBE_SPI_MSB_FIRST, 12, STROBE_SPI_HZ_MAX},
+    {2, STROBE_SPI_MSB_FIRST, 12, STROBE_SPI_HZ_MAX}, {3, STROBE_SPI_MSB_FIRST, 12, STROBE_SPI_HZ_MAX},
+    {0, STROBE_SPI_LSB_FIRST, 12, STROBE_SPI_HZ_MAX}, {1, STROBE_SPI_LSB_FIRST, 12, STROBE_SPI_HZ_MAX},
+    {2, STROBE_SPI_LSB_FIRST, 12, STROBE_SPI_HZ_MAX}, {3, STROBE_SPI_LSB_FIRST, 12, STROBE_SPI_HZ_MAX},
+    {0, STROBE_SPI_MSB_FIRST, 8, SPI_TIMED_HZ},       {1, STROBE_SPI_LSB_FIRST, 12, SPI_TIMED_HZ},
+    {2, STROBE_SPI_LSB_FIRST, 8, SPI_TIMED_HZ},       {3, STROBE_SPI_MSB_FIRST, 12, SPI_TIMED_HZ},
+};
+#define SPI_TRACE_CONFIGS (sizeof spi_cases / sizeof spi_cases[0])
+_Static_assert(SPI_TRACE_CONFIGS == 20, "the check names and scripts/emulated-pi (SPI_TRACE_CONFIGS) say 20 cases");
+
+/* Words that tell the bit orders apart (none is its own bit reversal, so reading a trace with
+ * the wrong order gives other words), with 0x00, 0xFF and single bits at either end; 12-bit
+ * words add a nibble. Case i sends them rotated by i, so no two cases send the same sequence. */
+static const uint32_t spi_pattern[SPI_TRACE_WORDS] = {0x53, 0x74, 0x01, 0xFF, 0x80, 0x00, 0x62, 0x6F};
+
+static void spi_words(unsigned i, unsigned bits, uint32_t *tx) {
+    for (unsigned k = 0; k < SPI_TRACE_WORDS; k++) {
+        uint32_t w = spi_pattern[(k + i) % SPI_TRACE_WORDS];
+        tx[k] = bits == 12 ? (w << 4 | (0xA ^ k)) : w;
+    }
+}
+
+/* Each transfer is bracketed by trace marks (PHASE_SPI, i) and (PHASE_OFF): the harness converts
+ * that stretch of QEMU's trace of GPSET0/GPCLR0/GPFSEL stores into a VCD and decodes it with
+ * sigrok's spi decoder; the words the ring sent are printed as "spi-sent" lines for it to compare.
+ * Odd cases are full duplex: MISO reads its latch in QEMU, preset per case. */
+static void spi_trace(void) {
+    int init_bad = 0, xfer_bad = 0, idle_bad = 0, rx_bad = 0, time_bad = 0, timed = 0;
+    char why[256] = "";
+    const unsigned pins[] = {PIN_SPI_SCK, PIN_SPI_MOSI, PIN_SPI_CS};
+    for (unsigned k = 0; k < 3; k++) strobe_gpio_set_function(gpio, pins[k], STROBE_FN_OUTPUT);
+    strobe_gpio_set_function(gpio, PIN_SPI_MISO, STROBE_FN_INPUT);
+    for (unsigned i = 0; i < SPI_TRACE_CONFIGS; i++) {
+        const spi_trace_case *c = &spi_cases[i];
+        strobe_spi_config cfg = {.sck = PIN_SPI_SCK, .mosi = PIN_SPI_MOSI, .miso = PIN_SPI_MISO, .cs = PIN_SPI_CS,
+                                 .mode = c->mode, .bit_order = c->bit_order, .word_bits = c->word_bits, .hz = c->hz,
+                                 .cs_polarity = STROBE_SPI_CS_ACTIVE_LOW};
+        strobe_spi spi;
+        int rc = strobe_spi_init(&spi, STROBE_LAYOUT_BCM2835, blk, &cfg, strobe_clock_monotonic());
+        if (rc != 0) {
+            if (!init_bad++) snprintf(why, sizeof why, "case %u: init %s", i, err(rc));
+            continue;
+        }
+        uint32_t tx[SPI_TRACE_WORDS], rx[SPI_TRACE_WORDS];
+        spi_words(i, c->word_bits, tx);
+        const int duplex = i & 1, miso_level = (i >> 1) & 1;
+        drive(PIN_SPI_MISO, miso_level);
+        strobe_spi_idle(&spi); /* at rest before the mark: the VCD starts idle */
+        trace_mark(PHASE_SPI, i);
+        uint64_t t0 = strobe_monotonic_ns();
+        rc = strobe_spi_transfer(&spi, tx, SPI_TRACE_WORDS, duplex ? rx : NULL, duplex ? SPI_TRACE_WORDS : 0);
+        uint64_t took = strobe_monotonic_ns() - t0;
+        trace_mark(PHASE_OFF, 0);
+        if (rc != 0 && !xfer_bad++) snprintf(why, sizeof why, "case %u: transfer %s", i, err(rc));
+        if ((lev(PIN_SPI_CS) != 1 || lev(PIN_SPI_SCK) != (int)(c->mode >> 1)) && !idle_bad++)
+            snprintf(why, sizeof why, "case %u: after the transfer CS %d, SCK %d (mode %u)", i, lev(PIN_SPI_CS),
+                     lev(PIN_SPI_SCK), c->mode);
+        if (duplex && rc == 0) {
+            const uint32_t want = miso_level ? (1u << c->word_bits) - 1u : 0u;
+            for (unsigned k = 0; k < SPI_TRACE_WORDS; k++)
+                if (rx[k] != want && !rx_bad++)
+                    snprintf(why, sizeof why, "case %u: word %u read 0x%x with MISO's latch %d", i, k, rx[k], miso_level);
+        }
+        if (c->hz != STROBE_SPI_HZ_MAX) {
+            timed++;
+            /* 2·bits·words half periods of 10⁹/(2hz) ns, each edge on a deadline from the first. */
+            const uint64_t least = (uint64_t)c->word_bits * SPI_TRACE_WORDS * STROBE_NS_PER_S / c->hz;
+            if (took < least && !time_bad++)
+                snprintf(why, sizeof why, "case %u: %llu ns for %u bits at %u Hz (at least %llu)", i,
+                         (unsigned long long)took, c->word_bits * SPI_TRACE_WORDS, c->hz, (unsigned long long)least);
+            info("spi case %u: %u bits at %u Hz took %llu us of emulated time (at least %llu us)", i,
+                 c->word_bits * SPI_TRACE_WORDS, c->hz, (unsigned long long)(took / 1000),
+                 (unsigned long long)(least / 1000));
+        }
+        /* spi-sent INDEX MODE ORDER BITS HZ WORDS (hex, comma-separated): the harness's manifest. */
+        char words[SPI_TRACE_WORDS * 9] = "";
+        for (unsigned k = 0; k < SPI_TRACE_WORDS; k++) {
+            size_t len = strlen(words);
+            snprintf(words + len, sizeof words - len, "%s%x", k ? "," : "", tx[k]);
+        }
+        char hz[16] = "max";
+        if (c->hz != STROBE_SPI_HZ_MAX) snprintf(hz, sizeof hz, "%u", c->hz);
+        if (rc == 0)
+            printf("spi-sent %u %u %s %u %s %s\n", i, c->mode, c->bit_order == STROBE_SPI_LSB_FIRST ? "lsb-first" : "msb-first",
+                   c->word_bits, hz, words);
+    }
+    for (unsigned k = 0; k < 4; k++) strobe_gpio_set_function(gpio, PIN_SPI_CS + k, STROBE_FN_INPUT);
+    check(regs_real && !init_bad && !xfer_bad && !idle_bad,
+          "spi: 20 register-path transfers on GPIO8-11 (modes 0-3, MSB/LSB first, 8/12-bit words, max and 100 kHz) return 0 and end with CS high and SCK idle",
+          "%s%s", regs_real ? "" : "no GPIO block; ", why);
+    check(regs_real && !init_bad && !xfer_bad && !rx_bad,
+          "spi: full-duplex transfers read the unconnected MISO (GPIO9) as its latch, all ones or all zeros (QEMU: GPLEV is the latch)",
+          "%s", why);
+    check(regs_real && !init_bad && !xfer_bad && timed == 4 && !time_bad,
+          "spi: a 100 kHz transfer takes at least its bits' time on CLOCK_MONOTONIC (deadlines from the first edge)",
+          "%d timed cases; %s", timed, why);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Bit-banged I2C on the register path, decoded by the harness from QEMU's own trace          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Two free header pins in one GPFSEL word (GPFSEL0), so each direction change of either line is
+ * a store of the same word: the engine's shared-copy path. */
+enum { PIN_I2C_SDA = 5, PIN_I2C_SCL = 6 };
+#define I2C_STRETCH_NS 1000000ull /* 1 ms: enough for QEMU, short for the -EBUSY check */
+
+typedef struct i2c_trace_case {
+    unsigned address;
+    bool ten_bit, read;
+    uint32_t hz;
+} i2c_trace_case;
+
+/* Addresses nothing answers (QEMU has no target on these pins): 7- and 10-bit, write and read,
+ * as fast as the pins go and at Standard- and Fast-mode rates. scripts/emulated-pi expects this
+ * many (I2C_TRACE_CONFIGS there). */
+static const i2c_trace_case i2c_cases[] = {
+    {0x50, false, false, STROBE_I2C_HZ_MAX}, {0x50, false, true, STROBE_I2C_HZ_MAX},
+    {0x3C, false, false, 100000},            {0x77, false, true, 400000},
+    {0x2A5, true, false, STROBE_I2C_HZ_MAX}, {0x1C3, true, true, 100000},
+};
+#define I2C_TRACE_CONFIGS (sizeof i2c_cases / sizeof i2c_cases[0])
+_Static_assert(I2C_TRACE_CONFIGS == 6, "the check names and scripts/emulated-pi (I2C_TRACE_CONFIGS) say 6 cases");
+
+/*
+ * What QEMU can show of an open-drain bus. Its GPLEV is the output latch, inputs included, and
+ * it has no pads or pulls. With the latches preset low, as strobe_i2c's contract asks (so that
+ * "output" pulls low), a released line reads 0: the bus looks as if SCL were held low, and the
+ * master gives up after its stretch timeout with -EBUSY (SCL). That is the first check. For
+ * the decoded transfers the latches are preset high instead, standing in for the pull-ups: a
+ * released line reads 1, so the master sees an idle bus and, at the ACK clock, no target
+ * (NACK). The engine's stores are the same either way (it only flips GPFSEL fields), and the
+ * harness's VCD takes each line's level from its direction alone (output low, input high).
+ * Every transfer therefore ends at its first address byte, with -ENXIO and a STOP.
+ */
+static void i2c_trace(void) {
+    strobe_gpio_set_function(gpio, PIN_I2C_SDA, STROBE_FN_INPUT);
+    strobe_gpio_set_function(gpio, PIN_I2C_SCL, STROBE_FN_INPUT);
+    strobe_i2c bus;
+    strobe_i2c_result res = {0};
+    strobe_i2c_config cfg = {.sda = PIN_I2C_SDA, .scl = PIN_I2C_SCL, .hz = STROBE_I2C_HZ_MAX,
+                             .stretch_timeout_ns = I2C_STRETCH_NS};
+    uint8_t bytes[2] = {0x12, 0x34};
+
+    /* The latches low: what a released line reads in QEMU. */
+    drive(PIN_I2C_SDA, 0);
+    drive(PIN_I2C_SCL, 0);
+    int rc = strobe_i2c_init(&bus, STROBE_LAYOUT_BCM2835, blk, &cfg, strobe_clock_monotonic());
+    strobe_i2c_op op = {.data = bytes, .length = 2};
+    int xr = rc == 0 ? strobe_i2c_transfer(&bus, 0x50, false, &op, 1, &res) : rc;
+    check(regs_real && xr == -EBUSY && res.line == STROBE_I2C_LINE_SCL && res.waited_ns >= I2C_STRETCH_NS
+              && fsel(PIN_I2C_SDA) == 0 && fsel(PIN_I2C_SCL) == 0,
+          "i2c: with the latches preset low (the contract), QEMU reads a released SCL as 0 (GPLEV is the latch), so the master reports SCL stuck: -EBUSY after its 1 ms stretch timeout, lines released",
+          "init %s, transfer %s, line %d, waited %llu ns, GPFSEL fields %u %u", err(rc), err(xr), res.line,
+          (unsigned long long)res.waited_ns, fsel(PIN_I2C_SDA), fsel(PIN_I2C_SCL));
+
+    /* The latches high: the pull-ups' stand-in. */
+    drive(PIN_I2C_SDA, 1);
+    drive(PIN_I2C_SCL, 1);
+    int bad = 0, time_bad = 0, timed = 0;
+    char why[256] = "", twhy[160] = "";
+    for (unsigned i = 0; i < I2C_TRACE_CONFIGS; i++) {
+        const i2c_trace_case *c = &i2c_cases[i];
+        cfg.hz = c->hz;
+        rc = strobe_i2c_init(&bus, STROBE_LAYOUT_BCM2835, blk, &cfg, strobe_clock_monotonic());
+        uint8_t in[1] = {0};
+        strobe_i2c_op o = c->read ? (strobe_i2c_op){.data = in, .length = 1, .read = true}
+                                  : (strobe_i2c_op){.data = bytes, .length = 2};
+        res = (strobe_i2c_result){0};
+        trace_mark(PHASE_I2C, i);
+        uint64_t t0 = strobe_monotonic_ns();
+        xr = rc == 0 ? strobe_i2c_transfer(&bus, c->address, c->ten_bit, &o, 1, &res) : rc;
+        uint64_t took = strobe_monotonic_ns() - t0;
+        trace_mark(PHASE_OFF, 0);
+        if (!(xr == -ENXIO && res.address_nack && res.op == 0 && fsel(PIN_I2C_SDA) == 0 && fsel(PIN_I2C_SCL) == 0)
+            && !bad++)
+            snprintf(why, sizeof why, "case %u (0x%x): init %s, transfer %s, address_nack %d, op %zu, GPFSEL fields %u %u", i,
+                     c->address, err(rc), err(xr), res.address_nack, res.op, fsel(PIN_I2C_SDA), fsel(PIN_I2C_SCL));
+        if (c->hz != STROBE_I2C_HZ_MAX) {
+            timed++;
+            /* START hold, nine clocks (eight address bits and the ACK), the STOP. */
+            const uint64_t least = 9ull * STROBE_NS_PER_S / c->hz;
+            if (took < least && !time_bad++)
+                snprintf(twhy, sizeof twhy, "case %u: %llu ns at %u Hz (at least %llu)", i, (unsigned long long)took,
+                         c->hz, (unsigned long long)least);
+        }
+        char hz[16] = "max";
+        if (c->hz != STROBE_I2C_HZ_MAX) snprintf(hz, sizeof hz, "%u", c->hz);
+        /* i2c-sent INDEX ADDRESS(hex) BITS(7|10) w|r HZ: the harness's manifest. */
+        printf("i2c-sent %u %x %u %s %s\n", i, c->address, c->ten_bit ? 10u : 7u, c->read ? "r" : "w", hz);
+    }
+    strobe_gpio_set_function(gpio, PIN_I2C_SDA, STROBE_FN_INPUT);
+    strobe_gpio_set_function(gpio, PIN_I2C_SCL, STROBE_FN_INPUT);
+    drive(PIN_I2C_SDA, 0);
+    drive(PIN_I2C_SCL, 0);
+    check(regs_real && !bad,
+          "i2c: 6 register-path transfers on GPIO5/6 (7- and 10-bit, write and read, max, 100 and 400 kHz) to addresses nothing answers end in -ENXIO (address NACK), both lines released",
+          "%s", why);
+    check(regs_real && timed == 3 && !time_bad,
+          "i2c: a timed transfer takes at least its nine address-byte clock periods on CLOCK_MONOTONIC", "%d timed; %s",
+          timed, twhy);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("ring: plan %d\n", RING_PLAN);
@@ -962,6 +1194,8 @@ int main(void) {
     ownership();
     kernel_owners();
     switchable();
+    spi_trace();
+    i2c_trace();
     if (chip) strobe_gpiod_chip_close(chip);
     strobe_gpio_free(gpio);
     strobe_unmap(&mapping);
