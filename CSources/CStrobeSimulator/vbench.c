@@ -61,7 +61,12 @@ struct strobe_vbench {
     struct attached_model {
         strobe_vbench_model model;
         int id; /* 0: free slot */
+        bool armed;         /* its timer is set (strobe_vbench_model_schedule) */
+        uint64_t deadline;  /* for this virtual time */
+        uint64_t last_fire; /* when it last fired (UINT64_MAX: never), and how often in a row */
+        unsigned same_instant;
     } models[STROBE_VBENCH_MAX_MODELS];
+    int current_model;      /* slot whose callback runs now, -1 outside callbacks */
     int next_model_id;
     uint64_t watched;       /* union of the attached models' watch masks */
     unsigned dispatch_depth; /* nesting of settle() inside a model's callback */
@@ -232,8 +237,12 @@ static void dispatch(strobe_vbench *b, uint64_t changed, uint64_t level) {
         if (!(changed & 1u)) continue;
         for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++) {
             struct attached_model *m = &b->models[i];
-            if (m->id && (m->model.watch & (1ull << pin)))
+            if (m->id && (m->model.watch & (1ull << pin))) {
+                int outer = b->current_model;
+                b->current_model = i;
                 m->model.pin_changed(m->model.ctx, b, b->now_ns, pin, (unsigned)((level >> pin) & 1u));
+                b->current_model = outer;
+            }
         }
     }
     if (b->resettle) {
@@ -241,6 +250,37 @@ static void dispatch(strobe_vbench *b, uint64_t changed, uint64_t level) {
         settle(b);
     }
     b->dispatch_depth--;
+}
+
+/* Move virtual time forward to `until` (never back), stopping at each armed model timer on the
+ * way: the clock is set to the deadline, the timer fires, its drives settle (and are dispatched
+ * to the models watching those pins) at that time; then on to the next. With the lock held. */
+static void advance_to(strobe_vbench *b, uint64_t until) {
+    for (;;) {
+        int next = -1;
+        for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++) {
+            struct attached_model *m = &b->models[i];
+            if (m->id && m->armed && m->deadline <= until && (next < 0 || m->deadline < b->models[next].deadline)) next = i;
+        }
+        if (next < 0) break;
+        struct attached_model *m = &b->models[next];
+        if (m->deadline > b->now_ns) b->now_ns = m->deadline;
+        m->armed = false;
+        m->same_instant = m->last_fire == b->now_ns ? m->same_instant + 1 : 0;
+        m->last_fire = b->now_ns;
+        if (m->same_instant > STROBE_VBENCH_MODEL_DEPTH) { b->model_overruns++; continue; }
+        int outer = b->current_model;
+        b->current_model = next;
+        b->dispatch_depth++;
+        m->model.timer(m->model.ctx, b, b->now_ns);
+        if (b->resettle) {
+            b->resettle = false;
+            settle(b);
+        }
+        b->dispatch_depth--;
+        b->current_model = outer;
+    }
+    if (b->now_ns < until) b->now_ns = until;
 }
 
 static void pulls_from_registers(strobe_vbench *b) {
@@ -343,7 +383,7 @@ static void apply_store(strobe_vbench *b, uint32_t offset, const strobe_store_in
      * write-1-to-set/clear register on x86 either. */
     if (insn->op == STROBE_STORE_CMPXCHG && value == old) return;
     b->stores++;
-    b->now_ns = strobe_time_add_saturating(b->now_ns, b->store_cost_ns);
+    advance_to(b, strobe_time_add_saturating(b->now_ns, b->store_cost_ns));
     write_bytes(b, offset, size, value);
     /* Wide stores (STP, SSE/AVX moves) carry their upper bytes in operand_hi, 8 at a time. */
     for (unsigned chunk = 1; chunk * 8 < insn->size && chunk < 4; chunk++)
@@ -416,6 +456,7 @@ strobe_vbench *strobe_vbench_new(strobe_layout layout, int *err) {
     b->rw = rw;
     b->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     pthread_mutex_init(&b->lock, NULL);
+    b->current_model = -1;
     reset(b);
     int slot = -1;
     for (int i = 0; i < MAX_BENCHES && slot < 0; i++) {
@@ -488,6 +529,30 @@ int strobe_vbench_model_level(strobe_vbench *b, unsigned pin) {
     return (int)((b->level >> pin) & 1u);
 }
 
+int strobe_vbench_model_schedule(strobe_vbench *b, uint64_t time_ns) {
+    if (b->dispatch_depth == 0 || b->current_model < 0) return -EPERM;
+    struct attached_model *m = &b->models[b->current_model];
+    if (!m->model.timer || time_ns < b->now_ns || time_ns > STROBE_TIME_MAX_NS) return -EINVAL;
+    m->armed = true;
+    m->deadline = time_ns;
+    return 0;
+}
+
+int strobe_vbench_model_cancel(strobe_vbench *b) {
+    if (b->dispatch_depth == 0 || b->current_model < 0) return -EPERM;
+    b->models[b->current_model].armed = false;
+    return 0;
+}
+
+uint64_t strobe_vbench_next_deadline(strobe_vbench *b) {
+    pthread_mutex_lock(&b->lock);
+    uint64_t t = UINT64_MAX;
+    for (int i = 0; i < STROBE_VBENCH_MAX_MODELS; i++)
+        if (b->models[i].id && b->models[i].armed && b->models[i].deadline < t) t = b->models[i].deadline;
+    pthread_mutex_unlock(&b->lock);
+    return t;
+}
+
 int strobe_vbench_attach_model(strobe_vbench *b, const strobe_vbench_model *model) {
     if (!model || !model->pin_changed) return -EINVAL;
     if (b->npins < 64 && (model->watch & ~((1ull << b->npins) - 1))) return -EINVAL;
@@ -497,6 +562,9 @@ int strobe_vbench_attach_model(strobe_vbench *b, const strobe_vbench_model *mode
         if (b->models[i].id) continue;
         if (b->next_model_id == INT32_MAX) b->next_model_id = 0;
         b->models[i].model = *model;
+        b->models[i].armed = false;
+        b->models[i].last_fire = UINT64_MAX;
+        b->models[i].same_instant = 0;
         b->models[i].id = rc = ++b->next_model_id;
         b->watched |= model->watch;
         break;
@@ -576,7 +644,9 @@ uint64_t strobe_vbench_now(strobe_vbench *b) {
 
 int strobe_vbench_advance(strobe_vbench *b, uint64_t ns) {
     pthread_mutex_lock(&b->lock);
-    int rc = strobe_time_add(b->now_ns, ns, &b->now_ns);
+    uint64_t until;
+    int rc = strobe_time_add(b->now_ns, ns, &until);
+    if (rc == 0) advance_to(b, until);
     pthread_mutex_unlock(&b->lock);
     return rc;
 }
@@ -587,7 +657,7 @@ static void clock_advance_to(void *ctx, uint64_t t_ns) {
     strobe_vbench *b = ctx;
     pthread_mutex_lock(&b->lock);
     if (t_ns > STROBE_TIME_MAX_NS) t_ns = STROBE_TIME_MAX_NS; /* time never passes its end */
-    if (b->now_ns < t_ns) b->now_ns = t_ns;
+    if (b->now_ns <= t_ns) advance_to(b, t_ns); /* a wait for now fires timers armed for now */
     pthread_mutex_unlock(&b->lock);
 }
 

@@ -92,12 +92,24 @@ int strobe_vbench_drive(strobe_vbench *bench, unsigned pin, int level);
  *
  * `release(ctx)`, if not NULL, is called once when the model is detached or the bench freed
  * (outside the lock, from an ordinary thread).
+ *
+ * `timer(ctx, bench, time_ns)`, if not NULL, is how a model acts at a later virtual time with
+ * no pin change (a target releasing a stretched clock, a write cycle ending, a presence pulse):
+ * from inside either callback the model arms its one timer with strobe_vbench_model_schedule,
+ * and the bench calls `timer` — and only `timer`, so the model knows it is a timer call — at
+ * exactly that virtual time, under the same constraints as `pin_changed` (lock held, may drive
+ * and read pins). Virtual time moves only in strobe_vbench_advance, the bench clock's sleep and
+ * spin, and the store cost; each of them stops at every deadline on the way, sets the clock to
+ * it, fires the timer and settles its drives (so other models see the changes, and the change
+ * log and VCD stamp them with the deadline), then goes on; changes after the move are stamped
+ * later. Models written before the field existed leave it zero and never get timer calls.
  */
 typedef struct strobe_vbench_model {
     uint64_t watch;
     void (*pin_changed)(void *ctx, strobe_vbench *bench, uint64_t time_ns, unsigned pin, unsigned level);
     void (*release)(void *ctx);
     void *ctx;
+    void (*timer)(void *ctx, strobe_vbench *bench, uint64_t time_ns);
 } strobe_vbench_model;
 
 /** Attach `model` (copied). Returns its id (> 0), or -EINVAL (no callback, a watched pin the
@@ -113,6 +125,20 @@ int strobe_vbench_detach_model(strobe_vbench *bench, int id);
 int strobe_vbench_model_drive(strobe_vbench *bench, unsigned pin, int level);
 /** From inside a model's callback only: the pin's modelled level (0/1), -EINVAL, -EPERM. */
 int strobe_vbench_model_level(strobe_vbench *bench, unsigned pin);
+/**
+ * From inside a model's callback only (pin_changed or timer): arm the calling model's timer for
+ * virtual time `time_ns`, replacing the time it was armed for. `time_ns` may be now: the timer
+ * then fires at the next move of virtual time, even one of 0 ns. Deadlines fire in time order
+ * (ties in attachment order); a timer that re-arms itself for the instant it fired at more than
+ * STROBE_VBENCH_MODEL_DEPTH times in a row is disarmed and counted in model_overruns.
+ * Returns 0, -EINVAL (the model has no timer callback, or `time_ns` is in the past or beyond
+ * STROBE_TIME_MAX_NS) or -EPERM (not called from a callback).
+ */
+int strobe_vbench_model_schedule(strobe_vbench *bench, uint64_t time_ns);
+/** From inside a model's callback only: disarm the calling model's timer (0 or -EPERM). */
+int strobe_vbench_model_cancel(strobe_vbench *bench);
+/** The earliest armed timer of any model, or UINT64_MAX when none is armed. */
+uint64_t strobe_vbench_next_deadline(strobe_vbench *bench);
 /** Run `fn(bench, ctx)` with the bench's lock held: how a test changes a model's state so
  *  that no callback sees it half-changed. `fn` follows the callback's constraints. */
 int strobe_vbench_with_lock(strobe_vbench *bench, void (*fn)(strobe_vbench *bench, void *ctx), void *ctx);
