@@ -14,4 +14,8 @@ void *strobe_vbench_model_ctx_locked(strobe_vbench *bench, int id,
 void strobe_vbench_lock(strobe_vbench *bench);
 void strobe_vbench_unlock(strobe_vbench *bench);
 
+/** With the bench's lock held: the `ctx` of I2C target `id` when its ops' begin is `begin`
+ *  (how a model built on the I2C engine finds its own state by id), else NULL. */
+void *strobe_vbench_i2c_ctx_locked(strobe_vbench *bench, int id, bool (*begin)(void *ctx, bool read, uint64_t time_ns));
+
 #endif /* STROBE_VBENCH_INTERNAL_H */
