@@ -214,6 +214,23 @@ int strobe_gpio_set_direction_owned(strobe_gpio *gpio, unsigned pin, uint64_t to
     return rc;
 }
 
+int strobe_gpio_hold(strobe_gpio *gpio, unsigned pin_a, uint64_t token_a, unsigned pin_b, uint64_t token_b) {
+    if (check_pin(gpio, pin_a) || check_pin(gpio, pin_b)) return -EINVAL;
+    pthread_mutex_lock(&gpio->owner_lock);
+    if (token_a == 0 || token_b == 0 || gpio->owners[pin_a] != token_a || gpio->owners[pin_b] != token_b) {
+        pthread_mutex_unlock(&gpio->owner_lock);
+        return -EBADF;
+    }
+    /* Owner lock first, then the function-select lock: the order set_direction_owned takes them. */
+    pthread_mutex_lock(&gpio->lock);
+    return 0;
+}
+
+void strobe_gpio_unhold(strobe_gpio *gpio) {
+    pthread_mutex_unlock(&gpio->lock);
+    pthread_mutex_unlock(&gpio->owner_lock);
+}
+
 int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function) {
     int rc = check_pin(gpio, pin);
     if (rc) return rc;

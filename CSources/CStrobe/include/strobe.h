@@ -20,5 +20,6 @@
 #include "strobe_owners.h"
 #include "strobe_signals.h"
 #include "strobe_spi.h"
+#include "strobe_i2c.h"
 
 #endif /* STROBE_H */

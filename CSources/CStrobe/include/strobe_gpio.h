@@ -108,6 +108,17 @@ int strobe_gpio_set_direction(strobe_gpio *gpio, unsigned pin, int output);
 int strobe_gpio_set_owner(strobe_gpio *gpio, unsigned pin, uint64_t token);
 int strobe_gpio_disown(strobe_gpio *gpio, unsigned pin, uint64_t token);
 int strobe_gpio_set_direction_owned(strobe_gpio *gpio, unsigned pin, uint64_t token, int output);
+/**
+ * For a bus engine that changes directions itself with plain stores (strobe_i2c.h): while
+ * claims `token_a` and `token_b` hold `pin_a` and `pin_b`, take the owner lock and the
+ * function-select lock and return 0 — no direction or function change by anyone else in the
+ * process, and no disown, runs until strobe_gpio_unhold. Otherwise -EBADF, nothing held;
+ * -EINVAL: a pin out of range. Hold for one transfer at most; call nothing else on the handle
+ * meanwhile.
+ */
+int strobe_gpio_hold(strobe_gpio *gpio, unsigned pin_a, uint64_t token_a, unsigned pin_b, uint64_t token_b);
+/** End a strobe_gpio_hold. */
+void strobe_gpio_unhold(strobe_gpio *gpio);
 /** Read back the function of `pin` into `*function` (RP1: see strobe_rp1_function_from_regs). */
 int strobe_gpio_get_function(strobe_gpio *gpio, unsigned pin, int *function);
 /** Set the pull of `pin` (BCM2835: the GPPUD/GPPUDCLK sequence with its waits). */
