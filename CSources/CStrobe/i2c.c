@@ -58,6 +58,12 @@ static void split_period(uint32_t hz, uint64_t p, uint64_t *low, uint64_t *high)
     *high = p - l;
 }
 
+int strobe_i2c_split(uint32_t hz, uint64_t *low_ns, uint64_t *high_ns) {
+    if (hz == 0 || hz > STROBE_I2C_HZ_LIMIT || !low_ns || !high_ns) return -EINVAL;
+    split_period(hz, STROBE_NS_PER_S / hz, low_ns, high_ns);
+    return 0;
+}
+
 int strobe_i2c_init(strobe_i2c *bus, strobe_layout layout, volatile uint32_t *block, const strobe_i2c_config *c,
                     strobe_clock clock) {
     if (!bus || !block || !c) return -EINVAL;

@@ -37,6 +37,15 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The pin's claim has ended (``GPIOController/releaseAll()``, a termination signal) while
     /// its handle lived on: the handle no longer owns the line.
     case pinReleased(Int)
+    /// An I2C target did not acknowledge: `byteIndex` nil when its address went unanswered,
+    /// otherwise the index of the refused byte among those the transaction wrote.
+    case i2cNack(address: Int, byteIndex: Int?)
+    /// A target held SCL low (clock stretching, UM10204 3.1.9) for longer than the bus's
+    /// stretch timeout; `address` is the target being talked to, if any.
+    case i2cClockStretchTimeout(address: Int?, waited: Duration)
+    /// SDA or SCL is held low and bus recovery (nine clocks and a STOP, UM10204 3.1.16) didn't
+    /// free it, or another master took the bus; the text names the line and the fix.
+    case i2cBusStuck(String)
 
     /// A one-line message naming the pin or path and the fix.
     public var description: String {
@@ -89,6 +98,15 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(parameter) \(value) is out of range: it takes \(range)"
         case .pinReleased(let pin):
             return "GPIO \(pin) was released (releaseAll or a termination signal) while its handle was still in use; claim it again"
+        case .i2cNack(let address, nil):
+            return "no device answered at \(i2cHex(address)): check wiring, pull-ups (SDA/SCL need them), and the address (`strobe i2c detect` lists who answers)"
+        case .i2cNack(let address, let index?):
+            return "the device at \(i2cHex(address)) did not acknowledge byte \(index) written (counting from 0): it refuses that register or value (see its datasheet), or it is busy (an EEPROM NACKs during its write cycle: retry after it)"
+        case .i2cClockStretchTimeout(let address, let waited):
+            let who = address.map { "the device at \(i2cHex($0))" } ?? "a device"
+            return "\(who) held SCL low for \(formatNanoseconds(waited.clampedNanoseconds)), past the clock-stretching timeout: it is hung (reset or power-cycle it) or needs longer (raise stretchTimeout); check SCL's pull-up"
+        case .i2cBusStuck(let text):
+            return text
         }
     }
 
@@ -118,6 +136,9 @@ public enum StrobeError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// An I2C address for a message: "0x50", "0x2A5".
+func i2cHex(_ address: Int) -> String { I2CAddress.hex(address, digits: address > 0x7F ? 3 : 2) }
 
 extension Errno {
     /// The errno of a C core return code: the C core returns negative errno values.

@@ -151,6 +151,11 @@ int strobe_i2c_init(strobe_i2c *bus, strobe_layout layout, volatile uint32_t *bl
  */
 void strobe_i2c_set_guard(strobe_i2c *bus, strobe_gpio *gpio, uint64_t sda_token, uint64_t scl_token);
 
+/** How a bus of `hz` (1…STROBE_I2C_HZ_LIMIT) splits its period of 10⁹/hz ns (rounded down)
+ *  into SCL low and high times (see above). -EINVAL for hz 0 or over the limit. For an engine
+ *  outside this file (Strobe's loop over a kernel backend) to time the bus the same way. */
+int strobe_i2c_split(uint32_t hz, uint64_t *low_ns, uint64_t *high_ns);
+
 /** The SCL low and high times the bus uses (0, 0 at STROBE_I2C_HZ_MAX). */
 void strobe_i2c_timing(const strobe_i2c *bus, uint64_t *low_ns, uint64_t *high_ns);
 
