@@ -61,7 +61,7 @@ int strobe_vbench_attach_bmp280(strobe_vbench *bench, unsigned sda, unsigned scl
 int strobe_vbench_bmp280_set(strobe_vbench *bench, int id, double celsius, double pascals);
 /** The raw readings the model's last set() found (20 bits each), for tests; 0 or -ENOENT. */
 int strobe_vbench_bmp280_raw(strobe_vbench *bench, int id, int32_t *adc_t, int32_t *adc_p);
-/** Measurements the model has completed (forced or normal mode), or -ENOENT. */
+/** Measurements the model has completed by the bench's present virtual time (forced or normal mode), or -ENOENT. */
 int64_t strobe_vbench_bmp280_measurements(strobe_vbench *bench, int id);
 
 #ifdef __cplusplus
