@@ -6,14 +6,14 @@ public import Strobe
 /// pins it watches, and it drives its output pins in reply before the store that caused the
 /// change returns, so the driver's next read sees the answer.
 ///
-/// Models are written in C (`strobe_vbench_model` in `strobe_vbench.h`) and wrapped here; a
-/// model type is a class that attaches itself in ``attach(to:)``. The callback runs inside the
-/// bench's SIGSEGV handler on the thread whose store trapped, with the bench's lock held. That
-/// is why models are not written in Swift yet: the interrupted code may hold any lock (a
-/// `strobe_gpio` handle's, one of the Swift runtime's or of `malloc` on that same thread is
-/// not excluded by anything Swift guarantees), and Swift makes no promise that a closure —
-/// its retains, allocations, metadata look-ups or exclusivity checks — is async-signal-safe.
-/// C models keep to their own state and arithmetic, which is.
+/// Strobe's own models are written in C (`strobe_vbench_model` in `strobe_vbench.h`) and
+/// wrapped here; a model type is a class that attaches itself in ``attach(to:)``. A C model's
+/// callback runs inside the bench's SIGSEGV handler on the thread whose store trapped, with the
+/// bench's lock held, so it keeps to its own state and arithmetic, which is async-signal-safe.
+/// Swift makes no such promise for a closure (its retains, allocations, metadata look-ups), so
+/// a model written in Swift — ``SwiftBenchModel``, attached with
+/// ``VirtualBench/attach(_:timeout:)`` — runs on a thread of its own, which the handler
+/// hands each change to and waits for (virtual time stands still meanwhile).
 public protocol BenchDeviceModel: AnyObject {
     /// Attaches the model to `bench`. A model is attached to one bench at most, once.
     /// - Throws: ``StrobeError/invalidArgument(_:)`` when it is attached already or its pins
