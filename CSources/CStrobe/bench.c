@@ -27,6 +27,13 @@ uint64_t strobe_bench_read_c(strobe_port port, uint64_t count) {
     return high;
 }
 
+void strobe_bench_spi_c(const strobe_spi *spi, const uint32_t *words, size_t chunk, uint64_t count) {
+    for (uint64_t sent = 0; sent < count; sent += chunk) {
+        size_t n = count - sent < chunk ? (size_t)(count - sent) : chunk;
+        strobe_spi_transfer(spi, words, n, NULL, 0);
+    }
+}
+
 void strobe_bench_write_c(strobe_port port, uint64_t count) {
     for (uint64_t i = 0; i < count; i++) {
         if (i & 1u) strobe_port_clear(port);

@@ -171,6 +171,9 @@ public final class BitBangSPI<Controller: GPIOController>: SPIBus {
     /// on the register path, where an edge is one store).
     package private(set) var edgeCost: EdgeCost? = nil
     private var spi = strobe_spi()
+    /// The C engine's bus (registers only: zeroed for other controllers), for `strobe bench`'s
+    /// C loop, which must drive the very same bus.
+    package var registerBus: strobe_spi { spi }
     private let onRegisters: Bool
     private var lines: LineSPI<Controller>?
     private var claims: [(pin: Int, token: UInt64)] = []

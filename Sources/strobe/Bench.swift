@@ -68,6 +68,26 @@ func swiftMaskLoop<Group: OutputPinGroup & ~Copyable>(_ group: borrowing Group, 
 
 enum BenchOp: String, CaseIterable, ExpressibleByArgument, Codable {
     case toggle, write, read, mask
+    /// One byte (0x55: MOSI changes every bit) written by the bit-banged SPI master at max,
+    /// write-only, in calls of ``spiChunk`` bytes: C's strobe_spi_transfer against
+    /// BitBangSPI<Board>.write. On a RAM block or the virtual bench only (no pin moves on
+    /// hardware that the user didn't name).
+    case spi
+}
+
+/// Bytes per call in the SPI loops.
+let spiChunk = 256
+
+/// The Swift SPI loop: what a Swift user sending a buffer writes.
+@inline(never)
+func swiftSPILoop(_ bus: BitBangSPI<Board>, _ words: [UInt32], _ count: UInt64) {
+    var sent: UInt64 = 0
+    let last = words.count
+    while sent < count {
+        let n = Int(min(UInt64(last), count - sent))
+        do { try bus.write(n == last ? words : Array(words.prefix(n))) } catch { return }
+        sent += UInt64(n)
+    }
 }
 
 enum BenchImpl: String, CaseIterable, ExpressibleByArgument, Codable {
@@ -117,6 +137,8 @@ struct BenchTarget {
     var note: String
     var count: UInt64
     var loops: [BenchOp: [BenchImpl: (UInt64) -> Void]]
+    /// Operations per loop where it differs from ``count`` (an SPI byte costs some 20 stores).
+    var counts: [BenchOp: UInt64] = [:]
     /// How many pins the mask loops write (0: no mask operation on this backend).
     var maskWidth = 0
 }
@@ -150,7 +172,7 @@ struct Bench: ParsableCommand {
     var syscallToggles: UInt64 = 100_000
     @Option(help: "Rounds, 1…101; C and Swift alternate and the median round is reported.", transform: Parse.int("--rounds", 1...101)) var rounds: Int = 7
     @Option(help: "Only this implementation (c or swift).") var impl: BenchImpl?
-    @Option(help: "Only this operation (toggle, write, read or mask).") var op: BenchOp?
+    @Option(help: "Only this operation (toggle, write, read, mask, or spi: a byte through the bit-banged SPI master, RAM block and virtual bench only).") var op: BenchOp?
     @Flag(help: "Count syscalls per operation (runs each loop again under strace).") var countSyscalls = false
     @Flag(help: "Print JSON rows instead of a table.") var json = false
     @Option(help: "Write bench-ENV.json into this directory.") var out: String?
@@ -234,6 +256,22 @@ struct Bench: ParsableCommand {
                 .write: [.c: { strobe_bench_write_c(port, $0) }, .swift: { swiftWrite(out, $0) }],
                 .read: [.c: { sink &+= strobe_bench_read_c(port, $0) }, .swift: { sink &+= swiftRead(out, $0) }],
             ])
+            // SPI on a board of its own (its pins are free of --pin and the mask pins), and only
+            // where no pin moves: a RAM block or the virtual bench.
+            var spiBus: BitBangSPI<Board>? = nil
+            let spiWords = [UInt32](repeating: 0x55, count: spiChunk)
+            if wantsSPI, board.info == nil {
+                let spiBoard = try env.board()
+                let bus = try spiBoard.spi(SPIPins(sck: 11, mosi: 10, miso: nil, chipSelect: .none),
+                                           configuration: SPIConfiguration(clock: .maximum))
+                var cBus = bus.registerBus
+                spiBus = bus
+                t.loops[.spi] = [.c: { n in spiWords.withUnsafeBufferPointer { strobe_bench_spi_c(&cBus, $0.baseAddress, spiChunk, n) } },
+                                 .swift: { swiftSPILoop(bus, spiWords, $0) }]
+                let bytes = board.bench != nil ? 256 : max(UInt64(spiChunk), toggles / 16 / UInt64(spiChunk) * UInt64(spiChunk))
+                t.counts[.spi] = bytes
+            }
+            defer { withExtendedLifetime(spiBus) {} }
             if wantsMask {  // the mask pins are claimed only when measured
                 // "all" leaves out the pins the kernel has given to a driver (unless --force).
                 let group = try board.outputs(try maskPinList(pinCount: board.layout.pinCount, onHardware: board.info != nil) { pin in
@@ -308,6 +346,8 @@ struct Bench: ParsableCommand {
 
     /// Whether the mask operation is measured (its pins are claimed only then).
     var wantsMask: Bool { op == nil || op == .mask }
+    /// Whether the SPI operation is measured.
+    var wantsSPI: Bool { op == nil || op == .spi }
 
 
     /// The pins the mask loops write (see --mask-pins), never including --pin.
@@ -336,10 +376,11 @@ struct Bench: ParsableCommand {
                 guard let loops = t.loops[o] else { continue }
                 for i in impls {
                     guard let loop = loops[i] else { continue }
+                    let n = t.counts[o] ?? t.count
                     let t0 = strobe_monotonic_ns()
-                    loop(t.count)
+                    loop(n)
                     let dt = Double(max(strobe_monotonic_ns() - t0, 1)) // a loop under the clock's resolution: 1 ns, never 0 (ops/s infinite)
-                    samples[o, default: [:]][i, default: []].append(dt / Double(t.count))
+                    samples[o, default: [:]][i, default: []].append(dt / Double(n))
                 }
             }
         }
@@ -348,8 +389,9 @@ struct Bench: ParsableCommand {
             for i in impls {
                 guard let ns = median(samples[o]?[i]) else { continue }
                 rows.append(BenchRow(env: env.id, where: env.description, backend: t.backend, op: o.rawValue, impl: i.rawValue,
-                                     ops: t.count, ns_per_op: ns, ops_per_s: 1e9 / ns, syscalls_per_op: nil,
-                                     note: o == .mask ? "\(t.maskWidth)-pin mask" : t.note))
+                                     ops: t.counts[o] ?? t.count, ns_per_op: ns, ops_per_s: 1e9 / ns, syscalls_per_op: nil,
+                                     note: o == .mask ? "\(t.maskWidth)-pin mask"
+                                         : o == .spi ? "SPI byte 0x55 at max, write-only, \(spiChunk) a call (\(formatBits(1e9 / ns * 8)))" : t.note))
             }
         }
         return rows
@@ -502,4 +544,9 @@ extension JSONEncoder {
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         return e
     }
+}
+
+/// "12.3 Mbit/s".
+func formatBits(_ perSecond: Double) -> String {
+    perSecond >= 1e6 ? String(format: "%.1f Mbit/s", perSecond / 1e6) : String(format: "%.0f kbit/s", perSecond / 1e3)
 }

@@ -8,7 +8,9 @@
 #define STROBE_BENCH_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include "strobe_regs.h"
+#include "strobe_spi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,6 +24,9 @@ void strobe_bench_mask_c(strobe_port port, uint32_t mask, uint64_t count);
 uint64_t strobe_bench_read_c(strobe_port port, uint64_t count);
 /** `count` single writes through `port`, alternating set and clear. */
 void strobe_bench_write_c(strobe_port port, uint64_t count);
+/** `count` SPI words sent write-only on `spi`, `chunk` words (1 or more) of `words` a call:
+ *  what a C programmer sending a buffer through the engine writes. */
+void strobe_bench_spi_c(const strobe_spi *spi, const uint32_t *words, size_t chunk, uint64_t count);
 /** sysfs: `count` toggles (write 1, write 0) of an open value fd. */
 void strobe_bench_sysfs_toggle_c(int fd, uint64_t count);
 /** sysfs: `count` single writes, alternating 1 and 0. */
