@@ -90,6 +90,8 @@ int strobe_i2c_init(strobe_i2c *bus, strobe_layout layout, volatile uint32_t *bl
         b.t_data = b.t_low / 2;
     }
     b.poll_ns = VIRTUAL_POLL_NS;
+    /* The lines have just become the bus's: the first START waits a bus-free time from here. */
+    b.last_stop = b.timed ? strobe_clock_now(&clock) : 0;
     *bus = b;
     return 0;
 }

@@ -437,6 +437,7 @@ final class SoftI2C<Controller: GPIOController> {
         tLow = low
         tHigh = high
         tData = low / 2
+        if timed { lastStop = strobe_clock_now(&self.clock) } // the first START waits a bus-free time from here
     }
 
     private func now() -> UInt64 { strobe_clock_now(&clock) }
