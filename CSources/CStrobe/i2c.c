@@ -339,19 +339,27 @@ static int receive_byte(run *r, uint8_t *byte, bool ack) {
     return rc;
 }
 
-/* The STOP (UM10204 3.1.4), from SCL high: SCL low, SDA low in its middle, SCL released,
- * tSU;STO (tHIGH), SDA released. */
-static int stop(run *r) {
+/* The first half of a STOP or a repeated START, from SCL high: SCL low at r->t, SDA low
+ * (`sda_low`) or released in its middle, SCL released at t + tLOW and waited for; `*rise` is
+ * when it rose. */
+static int clock_up(run *r, bool sda_low, uint64_t *rise) {
     const strobe_i2c *b = r->b;
     wait_until(r, r->t);
     scl_low(r);
     wait_until(r, r->t + b->t_data);
-    sda_set(r, true);
+    sda_set(r, sda_low);
     const uint64_t expected = r->t + b->t_low;
     wait_until(r, expected);
     scl_release(r);
-    uint64_t rise = expected;
-    int rc = wait_scl(r, expected, &rise);
+    *rise = expected;
+    return wait_scl(r, expected, rise);
+}
+
+/* The STOP (UM10204 3.1.4): SDA low while SCL is low, SCL up, tSU;STO (tHIGH), SDA released. */
+static int stop(run *r) {
+    const strobe_i2c *b = r->b;
+    uint64_t rise = 0;
+    int rc = clock_up(r, true, &rise);
     if (rc) return rc;
     wait_until(r, rise + b->t_high);
     sda_set(r, false);
@@ -359,19 +367,12 @@ static int stop(run *r) {
     return 0;
 }
 
-/* A repeated START (UM10204 3.1.10), from SCL high: SCL low, SDA released in its middle, SCL
- * released, tSU;STA (tLOW), SDA low, tHD;STA (tHIGH) before the next cycle. */
+/* A repeated START (UM10204 3.1.10): SDA released while SCL is low, SCL up, tSU;STA (tLOW),
+ * SDA low, tHD;STA (tHIGH) before the next cycle. */
 static int repeated_start(run *r) {
     const strobe_i2c *b = r->b;
-    wait_until(r, r->t);
-    scl_low(r);
-    wait_until(r, r->t + b->t_data);
-    sda_set(r, false);
-    const uint64_t expected = r->t + b->t_low;
-    wait_until(r, expected);
-    scl_release(r);
-    uint64_t rise = expected;
-    int rc = wait_scl(r, expected, &rise);
+    uint64_t rise = 0;
+    int rc = clock_up(r, false, &rise);
     if (rc) return rc;
     if (!sda_high(r)) return -EAGAIN; /* someone else holds SDA: no START can be made */
     wait_until(r, rise + b->t_low);
