@@ -20,6 +20,11 @@
 #define FMP_HZ 1000000u /* Fast-mode Plus, ≤ 1 MHz */
 #define FMP_LOW 500u
 #define FMP_HIGH 260u
+/* The per-clock helpers are forced inline into the byte loops, which run on a local copy of
+ * the bus and the run: a store through a `volatile uint32_t *` may alias any uint32_t the
+ * compiler can't prove private, so without the copies every field is reloaded after every
+ * line change. */
+#define HOT static inline __attribute__((always_inline))
 /* How far a stretch poll moves a virtual clock: the resolution of a stretched rise's time. */
 #define VIRTUAL_POLL_NS 10u
 
@@ -90,6 +95,8 @@ int strobe_i2c_init(strobe_i2c *bus, strobe_layout layout, volatile uint32_t *bl
         b.t_data = b.t_low / 2;
     }
     b.poll_ns = VIRTUAL_POLL_NS;
+    /* The lines have just become the bus's: the first START waits a bus-free time from here. */
+    b.last_stop = b.timed ? strobe_clock_now(&clock) : 0;
     *bus = b;
     return 0;
 }
@@ -120,40 +127,40 @@ typedef struct run {
     strobe_i2c_result *out;
 } run;
 
-static inline void line_low(const strobe_i2c *b, const strobe_i2c_line *l, uint32_t *shadow) {
+HOT void line_low(const strobe_i2c *b, const strobe_i2c_line *l, uint32_t *shadow) {
     if (b->layout == STROBE_LAYOUT_RP1) { strobe_w32(l->low, l->port.mask); return; }
     *shadow = (*shadow & ~l->field) | l->output;
     strobe_w32(l->low, *shadow);
 }
 
-static inline void line_release(const strobe_i2c *b, const strobe_i2c_line *l, uint32_t *shadow) {
+HOT void line_release(const strobe_i2c *b, const strobe_i2c_line *l, uint32_t *shadow) {
     if (b->layout == STROBE_LAYOUT_RP1) { strobe_w32(l->release, l->port.mask); return; }
     *shadow &= ~l->field;
     strobe_w32(l->release, *shadow);
 }
 
-static inline void sda_set(run *r, bool low) {
+HOT void sda_set(run *r, bool low) {
     if (low == r->sda_low) return;
     if (low) line_low(r->b, &r->b->sda, r->sda_fsel);
     else line_release(r->b, &r->b->sda, r->sda_fsel);
     r->sda_low = low;
 }
 
-static inline void scl_low(run *r) { line_low(r->b, &r->b->scl, r->scl_fsel); }
-static inline void scl_release(run *r) { line_release(r->b, &r->b->scl, r->scl_fsel); }
+HOT void scl_low(run *r) { line_low(r->b, &r->b->scl, r->scl_fsel); }
+HOT void scl_release(run *r) { line_release(r->b, &r->b->scl, r->scl_fsel); }
 
-static inline bool sda_high(const run *r) {
+HOT bool sda_high(const run *r) {
     const strobe_i2c *b = r->b;
     uint32_t w = b->shared_lev ? r->lev : strobe_r32(b->sda.port.lev);
     return (w & b->sda.port.mask) != 0;
 }
 
-static inline void wait_until(const run *r, uint64_t t) {
+HOT void wait_until(const run *r, uint64_t t) {
     if (r->b->timed) strobe_clock_spin_until(&r->b->clock, t);
 }
 
 /* The deadline after `t`: one period on, the fraction of 10⁹/hz carried (no drift). */
-static inline void next_period(run *r) {
+HOT void next_period(run *r) {
     r->t += r->b->period_ns;
     r->acc += r->b->period_rem;
     if (r->acc >= r->b->config.hz) {
@@ -162,12 +169,37 @@ static inline void next_period(run *r) {
     }
 }
 
+/* What a wait for SCL found. */
+typedef struct scl_wait {
+    int rc;
+    uint32_t lev;
+    uint64_t rise;
+} scl_wait;
+
+/* The stretched case, out of line and given only values, so that the byte loops' local copies
+ * never escape (see HOT). */
+static __attribute__((noinline)) scl_wait wait_scl_slow(strobe_clock clock, volatile uint32_t *lev, uint32_t mask,
+                                                        uint64_t timeout, uint64_t poll, uint64_t expected,
+                                                        strobe_i2c_result *out) {
+    const uint64_t start = strobe_clock_now(&clock);
+    for (;;) {
+        uint64_t now = strobe_clock_now(&clock);
+        uint32_t w = strobe_r32(lev);
+        if (w & mask) return (scl_wait){0, w, now > expected ? now : expected};
+        if (now - start >= timeout) {
+            if (out) out->waited_ns = now - start;
+            return (scl_wait){-ETIMEDOUT, w, now};
+        }
+        if (clock.virtual_time) strobe_clock_spin_until(&clock, now + poll);
+    }
+}
+
 /*
  * Read SCL until it is high, or fail after the stretch timeout. `expected` is when it should
  * have risen; `*rise` becomes that, or the time it was seen high when it was late. The level
  * word holding SDA too (when the lines share a bank) is kept in r->lev.
  */
-static int wait_scl(run *r, uint64_t expected, uint64_t *rise) {
+HOT int wait_scl(run *r, uint64_t expected, uint64_t *rise) {
     const strobe_i2c *b = r->b;
     uint32_t w = strobe_r32(b->scl.port.lev);
     if (w & b->scl.port.mask) {
@@ -175,22 +207,11 @@ static int wait_scl(run *r, uint64_t expected, uint64_t *rise) {
         *rise = expected;
         return 0;
     }
-    const strobe_clock *clock = &b->clock;
-    const uint64_t start = strobe_clock_now(clock);
-    for (;;) {
-        uint64_t now = strobe_clock_now(clock);
-        w = strobe_r32(b->scl.port.lev);
-        if (w & b->scl.port.mask) {
-            r->lev = w;
-            *rise = now > expected ? now : expected;
-            return 0;
-        }
-        if (now - start >= b->config.stretch_timeout_ns) {
-            if (r->out) r->out->waited_ns = now - start;
-            return -ETIMEDOUT;
-        }
-        if (clock->virtual_time) strobe_clock_spin_until(clock, now + b->poll_ns);
-    }
+    scl_wait got = wait_scl_slow(b->clock, b->scl.port.lev, b->scl.port.mask, b->config.stretch_timeout_ns, b->poll_ns,
+                                 expected, r->out);
+    r->lev = got.lev;
+    *rise = got.rise;
+    return got.rc;
 }
 
 /*
@@ -198,7 +219,7 @@ static int wait_scl(run *r, uint64_t expected, uint64_t *rise) {
  * t + tLOW/2, SCL released at t + tLOW, then SDA sampled into `*in`. `check` refuses a 1 that
  * reads low (arbitration lost). Leaves r->t at the next cycle's deadline.
  */
-static int cycle(run *r, bool bit, bool check, bool *in) {
+HOT int cycle(run *r, bool bit, bool check, bool *in) {
     const strobe_i2c *b = r->b;
     wait_until(r, r->t);
     scl_low(r);
@@ -219,43 +240,126 @@ static int cycle(run *r, bool bit, bool check, bool *in) {
     return 0;
 }
 
+/*
+ * A byte's nine clocks, one copy per layout and timing (always_inline, called with literals,
+ * as spi.c's clock loop): `out` holds the nine SDA levels to send, MSB first (1 releases), and
+ * `*in` gets the nine levels sampled. `check` refuses a sent 1 that reads 0 in the first eight
+ * (arbitration lost). Everything the loop needs is a local, so a line change is its one store
+ * (scripts/i2c-instructions counts them).
+ */
+HOT int clock_byte(run *r, unsigned out, bool check, unsigned *in, const bool timed, const bool rp1) {
+    const strobe_i2c *b = r->b;
+    const strobe_clock clock = b->clock;
+    const strobe_i2c_line sda = b->sda, scl = b->scl;
+    const bool shared_fsel = b->shared_fsel, shared_lev = b->shared_lev;
+    const uint64_t t_low = b->t_low, t_data = b->t_data, period = b->period_ns, rem = b->period_rem, hz = b->config.hz;
+    uint32_t fsel_sda = r->fsel[0], fsel_scl = shared_fsel ? r->fsel[0] : r->fsel[1];
+    uint64_t t = r->t, acc = r->acc;
+    bool sda_low = r->sda_low;
+    unsigned got = 0;
+    uint32_t w = 0;
+    int rc = 0;
+    for (int i = 8; i >= 0; i--) {
+        const bool bit = (out >> i) & 1u;
+        if (timed) strobe_clock_spin_until(&clock, t);
+        if (rp1) strobe_w32(scl.low, scl.port.mask);
+        else {
+            if (shared_fsel) fsel_scl = fsel_sda;
+            fsel_scl = (fsel_scl & ~scl.field) | scl.output;
+            if (shared_fsel) fsel_sda = fsel_scl;
+            strobe_w32(scl.low, fsel_scl);
+        }
+        if (timed) strobe_clock_spin_until(&clock, t + t_data);
+        if (!bit != sda_low) {
+            sda_low = !bit;
+            if (rp1) strobe_w32(sda_low ? sda.low : sda.release, sda.port.mask);
+            else {
+                if (shared_fsel) fsel_sda = fsel_scl;
+                fsel_sda = (fsel_sda & ~sda.field) | (sda_low ? sda.output : 0u);
+                if (shared_fsel) fsel_scl = fsel_sda;
+                strobe_w32(sda.low, fsel_sda);
+            }
+        }
+        const uint64_t expected = t + t_low;
+        if (timed) strobe_clock_spin_until(&clock, expected);
+        if (rp1) strobe_w32(scl.release, scl.port.mask);
+        else {
+            if (shared_fsel) fsel_scl = fsel_sda;
+            fsel_scl &= ~scl.field;
+            if (shared_fsel) fsel_sda = fsel_scl;
+            strobe_w32(scl.release, fsel_scl);
+        }
+        w = strobe_r32(scl.port.lev);
+        uint64_t rise = expected;
+        if (!(w & scl.port.mask)) {
+            scl_wait waited = wait_scl_slow(clock, scl.port.lev, scl.port.mask, b->config.stretch_timeout_ns, b->poll_ns,
+                                            expected, r->out);
+            if ((rc = waited.rc)) break;
+            w = waited.lev;
+            rise = waited.rise;
+        }
+        const bool level = ((shared_lev ? w : strobe_r32(sda.port.lev)) & sda.port.mask) != 0;
+        got = got << 1 | (level ? 1u : 0u);
+        if (check && i > 0 && bit && !level) { rc = -EAGAIN; break; }
+        if (timed) {
+            t += rise - expected + period;
+            acc += rem;
+            if (acc >= hz) { acc -= hz; t += 1; }
+        }
+    }
+    r->fsel[0] = fsel_sda;
+    r->fsel[1] = shared_fsel ? fsel_sda : fsel_scl;
+    if (shared_fsel) r->fsel[1] = r->fsel[0];
+    r->t = t;
+    r->acc = acc;
+    r->sda_low = sda_low;
+    r->lev = w;
+    *in = got;
+    return rc;
+}
+
+static int clock_byte_any(run *r, unsigned out, bool check, unsigned *in) {
+    if (r->b->layout == STROBE_LAYOUT_RP1)
+        return r->b->timed ? clock_byte(r, out, check, in, true, true) : clock_byte(r, out, check, in, false, true);
+    return r->b->timed ? clock_byte(r, out, check, in, true, false) : clock_byte(r, out, check, in, false, false);
+}
+
 /* Eight bits MSB first and the ACK clock (UM10204 3.1.6). Returns 0 ACK, 1 NACK, or an error. */
 static int send_byte(run *r, uint8_t byte) {
-    for (int i = 7; i >= 0; i--) {
-        int rc = cycle(r, (byte >> i) & 1u, true, NULL);
-        if (rc) return rc;
-    }
-    bool nack = false;
-    int rc = cycle(r, true, false, &nack);
-    return rc ? rc : (nack ? 1 : 0);
+    unsigned in = 0;
+    int rc = clock_byte_any(r, (unsigned)byte << 1 | 1u, true, &in);
+    return rc ? rc : (in & 1u ? 1 : 0);
 }
 
 /* Eight bits in, then ACK (`ack`) or NACK the byte. */
 static int receive_byte(run *r, uint8_t *byte, bool ack) {
-    uint8_t v = 0;
-    for (int i = 0; i < 8; i++) {
-        bool in = false;
-        int rc = cycle(r, true, false, &in);
-        if (rc) return rc;
-        v = (uint8_t)(v << 1 | (in ? 1u : 0u));
-    }
-    *byte = v;
-    return cycle(r, !ack, false, NULL);
+    unsigned in = 0;
+    int rc = clock_byte_any(r, 0x1FEu | (ack ? 0u : 1u), false, &in);
+    if (rc == 0) *byte = (uint8_t)(in >> 1);
+    return rc;
 }
 
-/* The STOP (UM10204 3.1.4), from SCL high: SCL low, SDA low in its middle, SCL released,
- * tSU;STO (tHIGH), SDA released. */
-static int stop(run *r) {
+/* The first half of a STOP or a repeated START, from SCL high: SCL low at r->t, SDA low
+ * (`sda_low`) or released in its middle, SCL released at t + tLOW and waited for; `*rise` is
+ * when it rose. */
+static int clock_up(run *r, bool sda_low, uint64_t *rise) {
     const strobe_i2c *b = r->b;
     wait_until(r, r->t);
     scl_low(r);
     wait_until(r, r->t + b->t_data);
-    sda_set(r, true);
+    sda_set(r, sda_low);
     const uint64_t expected = r->t + b->t_low;
     wait_until(r, expected);
     scl_release(r);
-    uint64_t rise = expected;
-    int rc = wait_scl(r, expected, &rise);
+    *rise = expected;
+    return wait_scl(r, expected, rise);
+}
+
+/* The STOP (UM10204 3.1.4): SDA low while SCL is low, SCL up, tSU;STO (tHIGH), SDA released. */
+static int stop(run *r) {
+    const strobe_i2c *b = r->b;
+    uint64_t rise = 0;
+    int rc = clock_up(r, true, &rise);
     if (rc) return rc;
     wait_until(r, rise + b->t_high);
     sda_set(r, false);
@@ -263,19 +367,12 @@ static int stop(run *r) {
     return 0;
 }
 
-/* A repeated START (UM10204 3.1.10), from SCL high: SCL low, SDA released in its middle, SCL
- * released, tSU;STA (tLOW), SDA low, tHD;STA (tHIGH) before the next cycle. */
+/* A repeated START (UM10204 3.1.10): SDA released while SCL is low, SCL up, tSU;STA (tLOW),
+ * SDA low, tHD;STA (tHIGH) before the next cycle. */
 static int repeated_start(run *r) {
     const strobe_i2c *b = r->b;
-    wait_until(r, r->t);
-    scl_low(r);
-    wait_until(r, r->t + b->t_data);
-    sda_set(r, false);
-    const uint64_t expected = r->t + b->t_low;
-    wait_until(r, expected);
-    scl_release(r);
-    uint64_t rise = expected;
-    int rc = wait_scl(r, expected, &rise);
+    uint64_t rise = 0;
+    int rc = clock_up(r, false, &rise);
     if (rc) return rc;
     if (!sda_high(r)) return -EAGAIN; /* someone else holds SDA: no START can be made */
     wait_until(r, rise + b->t_low);

@@ -437,6 +437,7 @@ final class SoftI2C<Controller: GPIOController> {
         tLow = low
         tHigh = high
         tData = low / 2
+        if timed { lastStop = strobe_clock_now(&self.clock) } // the first START waits a bus-free time from here
     }
 
     private func now() -> UInt64 { strobe_clock_now(&clock) }
@@ -510,15 +511,21 @@ final class SoftI2C<Controller: GPIOController> {
         return (0, v)
     }
 
-    private func stop() throws(StrobeError) -> Int32 {
+    /// The first half of a STOP or a repeated START (see `clock_up` in i2c.c): the rise time,
+    /// or nil after the stretch timeout.
+    private func clockUp(sdaLow: Bool) throws(StrobeError) -> UInt64? {
         wait(t)
         try Controller.openDrainLow(scl)
         wait(t + tData)
-        try setSDA(low: true)
+        try setSDA(low: sdaLow)
         let expected = t + tLow
         wait(expected)
         try Controller.openDrainRelease(scl)
-        guard let rise = waitSCL(expected: expected) else { return -ETIMEDOUT }
+        return waitSCL(expected: expected)
+    }
+
+    private func stop() throws(StrobeError) -> Int32 {
+        guard let rise = try clockUp(sdaLow: true) else { return -ETIMEDOUT }
         wait(rise + tHigh)
         try setSDA(low: false)
         lastStop = timed ? rise + tHigh : 0
@@ -526,14 +533,7 @@ final class SoftI2C<Controller: GPIOController> {
     }
 
     private func repeatedStart() throws(StrobeError) -> Int32 {
-        wait(t)
-        try Controller.openDrainLow(scl)
-        wait(t + tData)
-        try setSDA(low: false)
-        let expected = t + tLow
-        wait(expected)
-        try Controller.openDrainRelease(scl)
-        guard let rise = waitSCL(expected: expected) else { return -ETIMEDOUT }
+        guard let rise = try clockUp(sdaLow: false) else { return -ETIMEDOUT }
         if !Controller.read(sda) { return -EAGAIN }
         wait(rise + tLow)
         try setSDA(low: true)

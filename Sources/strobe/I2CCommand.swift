@@ -66,6 +66,25 @@ struct I2COptions: ParsableArguments {
     var stretchTimeout = DurationArgument(nanoseconds: 25_000_000)
     @Flag(help: "The address is a 10-bit address (0x000…0x3ff).") var tenBit = false
     @Option(help: "Write SDA and SCL to this VCD file (virtual bench only).") var trace: String?
+    @Option(help: ArgumentHelp("Virtual bench: a 24C02 EEPROM (256 bytes, 8-byte pages, erased to 0xff) at this address, 0x50…0x57.", valueName: "addr"),
+            transform: Parse.hexOrDecimal("--eeprom", 0x50...0x57))
+    var eeprom: Int?
+    @Option(help: ArgumentHelp("Virtual bench: a device at ADDR (0x08…0x77) with 16 registers that holds SCL low for US microseconds (0…1000000) after each byte.", valueName: "addr:us"),
+            transform: I2COptions.parseStretcher)
+    var stretch: Stretcher?
+
+    /// `--stretch ADDR:US`.
+    struct Stretcher: Sendable {
+        var address: Int
+        var microseconds: Int
+    }
+
+    static func parseStretcher(_ arg: String) throws -> Stretcher {
+        let parts = arg.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 else { throw RangeText("--stretch", takes: "ADDR:US, an address 0x08…0x77 and a stretch of 0…1000000 µs (e.g. 0x2c:50)") }
+        return Stretcher(address: try Parse.hexOrDecimal("--stretch's address", 0x08...0x77)(parts[0]),
+                         microseconds: try Parse.int("--stretch's microseconds", 0...1_000_000)(parts[1]))
+    }
 
     static func parseClock(_ arg: String) throws -> I2CClock {
         if arg.lowercased() == "max" { return .maximum }
@@ -75,8 +94,11 @@ struct I2COptions: ParsableArguments {
     }
 
     func validate() throws {
-        if trace != nil, target.virtual == nil {
-            throw ValidationError("--trace needs --virtual: on hardware use a logic analyser")
+        if trace != nil || eeprom != nil || stretch != nil, target.virtual == nil {
+            throw ValidationError("--trace, --eeprom and --stretch need --virtual: on hardware use a logic analyser and real devices")
+        }
+        if let eeprom, let stretch, eeprom == stretch.address {
+            throw ValidationError("--eeprom and --stretch both put a device at \(Parse.hex(eeprom, 2)): give them different addresses")
         }
     }
 
@@ -99,6 +121,21 @@ struct I2COptions: ParsableArguments {
         let configuration = I2CConfiguration(clock: hz, stretchTimeout: stretchTimeout.duration,
                                              pullUp: target.backend == .sysfs ? nil : .up)
         let bench = (controller as? Board)?.bench
+        var models: [any BenchDeviceModel] = []
+        defer { for m in models { m.detach() } }
+        if let bench {
+            if let eeprom {
+                let m = try EEPROMModel(sda: pins.sda, scl: pins.scl, address: eeprom)
+                try bench.attach(m)
+                models.append(m)
+            }
+            if let stretch {
+                let m = try ClockStretcherModel(sda: pins.sda, scl: pins.scl, address: stretch.address,
+                                                stretch: .microseconds(stretch.microseconds))
+                try bench.attach(m)
+                models.append(m)
+            }
+        }
         let bus = try controller.i2c(sda: pins.sda, scl: pins.scl, configuration: configuration)
         bench?.clearChanges()
         let result: Result<T, any Error> = Result { try body(bus) }

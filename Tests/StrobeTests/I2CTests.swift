@@ -365,11 +365,158 @@ struct I2CTests {
     }
 }
 
+/// The tokens sigrok's i2c decoder should print for a transaction, as scripts/bus-check writes
+/// them: S, Sr, P; AW50 / AR50 (address write / read); DW10 / DRFF (data write / read); A, N.
+private struct ExpectedI2C {
+    var tokens: [String] = []
+    mutating func write(_ address: Int, _ bytes: [UInt8], acked: Int? = nil) {
+        tokens += ["S", String(format: "AW%02X", address)]
+        guard acked != 0 else { tokens += ["N", "P"]; return }
+        tokens.append("A")
+        for b in bytes { tokens += [String(format: "DW%02X", b), "A"] }
+        tokens.append("P")
+    }
+    mutating func writeRead(_ address: Int, _ bytes: [UInt8], _ got: [UInt8]) {
+        tokens += ["S", String(format: "AW%02X", address), "A"]
+        for b in bytes { tokens += [String(format: "DW%02X", b), "A"] }
+        tokens += ["Sr", String(format: "AR%02X", address), "A"]
+        for (i, b) in got.enumerated() { tokens += [String(format: "DR%02X", b), i + 1 == got.count ? "N" : "A"] }
+        tokens.append("P")
+    }
+    var text: String { tokens.joined(separator: ",") }
+}
+
+@Suite("I2C traces for sigrok (scripts/bus-check)")
+struct I2CBusCheckTraces {
+    /// One VCD per case and a manifest line "file hz i2c-tokens eeprom24xx-line|- min-stretch-ns",
+    /// written when STROBE_BUS_TRACES names a directory.
+    @Test("Traces for sigrok (scripts/bus-check)", .enabled(if: ProcessInfo.processInfo.environment["STROBE_BUS_TRACES"] != nil))
+    func traces() throws {
+        let dir = ProcessInfo.processInfo.environment["STROBE_BUS_TRACES"]!
+        var manifest = ""
+        for hz in [100_000.0, 400_000.0, 1_000_000.0] {
+            for swift in [false, true] {
+                let tag = "\(Int(hz))-\(swift ? "swift" : "c")"
+                let (_, bench, bus) = try makeBus(.bcm2711, I2CConfiguration(clock: .hertz(hz)), swift: swift)
+                let eeprom = try EEPROMModel(sda: sdaPin, scl: sclPin)
+                try bench.attach(eeprom)
+                let a = try I2CAddress(0x50)
+                // A page write across the 8-byte page boundary (0x06…0x0B wraps to 0x00…0x03 of
+                // page 0), then, after tWR, a random read of the whole page back.
+                bench.clearChanges()
+                try bench.advance(nanoseconds: 1000) // the VCD starts at the clear: the START must come after
+                var want = ExpectedI2C()
+                let data: [UInt8] = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66]
+                try bus.write(a, [0x06] + data)
+                want.write(0x50, [0x06] + data)
+                try bench.advance(nanoseconds: 5_000_000)
+                let page = try bus.writeRead(a, [0x00], readCount: 8)
+                #expect(page == [0x33, 0x44, 0x55, 0x66, 0xFF, 0xFF, 0x11, 0x22])
+                want.writeRead(0x50, [0x00], page)
+                try bench.advance(nanoseconds: 1000)
+                try bench.writeVCD(to: "\(dir)/eeprom-\(tag).vcd", pins: [sdaPin, sclPin])
+                let hexPage = page.map { String(format: "%02X", $0) }.joined(separator: "_")
+                // eeprom24xx's lines, spaces as "_", joined by "|"; it flags the page crossing.
+                let ops = "Page_write_(addr=06,_6_bytes):_11_22_33_44_55_66|Warning:_Page_write_crossed_page_boundary_from_page_0_to_1!|Sequential_random_read_(addr=00,_8_bytes):_\(hexPage)"
+                manifest += "eeprom-\(tag).vcd \(Int(hz)) \(want.text) \(ops) 0\n"
+
+                // Nobody at 0x51: the address NACKed, then a STOP.
+                bench.clearChanges()
+                try bench.advance(nanoseconds: 1000) // the VCD starts at the clear: the START must come after
+                var nack = ExpectedI2C()
+                #expect(throws: StrobeError.i2cNack(address: 0x51, byteIndex: nil)) { try bus.write(try I2CAddress(0x51), [0]) }
+                nack.write(0x51, [0], acked: 0)
+                try bench.advance(nanoseconds: 1000)
+                try bench.writeVCD(to: "\(dir)/nack-\(tag).vcd", pins: [sdaPin, sclPin])
+                manifest += "nack-\(tag).vcd \(Int(hz)) \(nack.text) - 0\n"
+                eeprom.detach()
+            }
+        }
+        // A device that stretches SCL 20 µs after each byte, at 400 kHz: a word written and read.
+        for swift in [false, true] {
+            let (_, bench, bus) = try makeBus(.rp1, I2CConfiguration(clock: .hertz(400_000)), swift: swift)
+            let dev = try ClockStretcherModel(sda: sdaPin, scl: sclPin, address: 0x2C, stretch: .microseconds(20))
+            try bench.attach(dev)
+            let a = try I2CAddress(0x2C)
+            bench.clearChanges()
+                try bench.advance(nanoseconds: 1000) // the VCD starts at the clear: the START must come after
+            var want = ExpectedI2C()
+            try bus.writeWordData(a, register: 4, 0xBEEF)
+            want.write(0x2C, [4, 0xEF, 0xBE])
+            let word = try bus.readWordData(a, register: 4)
+            #expect(word == 0xBEEF)
+            want.writeRead(0x2C, [4], [0xEF, 0xBE])
+            try bench.advance(nanoseconds: 1000)
+            let file = "stretch-\(swift ? "swift" : "c").vcd"
+            try bench.writeVCD(to: "\(dir)/\(file)", pins: [sdaPin, sclPin])
+            manifest += "\(file) 400000 \(want.text) - 20000\n"
+            dev.detach()
+        }
+        try manifest.write(toFile: dir + "/i2c-manifest", atomically: true, encoding: .utf8)
+    }
+}
+
 /// A bus that only forwards transfer, so the protocol's default block read runs.
 private final class GenericBus: I2CBus {
     let inner: BitBangI2C<Board>
     init(_ inner: BitBangI2C<Board>) { self.inner = inner }
     func transfer(_ address: I2CAddress, _ operations: [I2COperation]) throws(StrobeError) -> [[UInt8]] {
         try inner.transfer(address, operations)
+    }
+}
+
+@Suite("strobe i2c on the virtual bench")
+struct I2CCLITests {
+    @Test("detect finds the models attached with --eeprom and --stretch; set and get go through them; an address over 0x7f is one line")
+    func detectGetSet() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let state = ["--virtual", "rp1", "--virtual-state", dir.path + "/s.state"]
+        let d = try runStrobe(["i2c", "detect", "--eeprom", "0x52", "--stretch", "0x2c:5"] + state)
+        #expect(d.status == 0, "\(d.stderr)")
+        let rows = d.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.first == "     0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f")
+        #expect(rows.count == 9)
+        #expect(rows[3] == "20: -- -- -- -- -- -- -- -- -- -- -- -- 2c -- -- --")
+        #expect(rows[6] == "50: -- -- 52 -- -- -- -- -- -- -- -- -- -- -- -- --")
+        #expect(rows[1].hasPrefix("00:          --")) // 0x00…0x02 are not probed
+        // A word through the stretcher, then read back within one command is not possible (its
+        // registers live with the command): get reads the fresh model's 0x0000.
+        let s = try runStrobe(["i2c", "set", "--stretch", "0x2c:5", "--hz", "400000", "0x2c", "3", "0xbeef", "w", "--trace", dir.path + "/t.vcd"] + state)
+        #expect(s.status == 0 && s.stdout.isEmpty, "\(s.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/t.vcd"))
+        let g = try runStrobe(["i2c", "get", "--eeprom", "0x50", "0x50", "0x10"] + state)
+        #expect(g.status == 0 && g.stdout == "0xff\n", "\(g.stderr)")
+        let nobody = try runStrobe(["i2c", "get", "0x51", "0"] + state)
+        #expect(nobody.status != 0 && nobody.stderr == "Error: no device answered at 0x51: check wiring, pull-ups (SDA/SCL need them), and the address (`strobe i2c detect` lists who answers)\n")
+        let high = try runStrobe(["i2c", "get", "0x80", "0"] + state)
+        #expect(high.status != 0 && high.stderr.split(separator: "\n").count == 1 && high.stderr.contains("--ten-bit"))
+        let dump = try runStrobe(["i2c", "dump", "--eeprom", "0x50", "--hz", "max", "0x50"] + state)
+        #expect(dump.status == 0 && dump.stdout.split(separator: "\n").count == 17)
+        #expect(dump.stdout.split(separator: "\n")[1] == "00: ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff    ................")
+    }
+}
+
+@Suite("Bit-banged I2C at max")
+struct I2CMaxTests {
+    @Test("At .maximum (no waits) a page write and read back work on both engines, and a stretching device is still waited for")
+    func maximum() throws {
+        for swift in [false, true] {
+            let board = try Board.virtual(.bcm2835)
+            let bench = try #require(board.bench)
+            let bus = try BitBangI2C(board, sda: 2, scl: 3, configuration: I2CConfiguration(clock: .maximum), forceSwiftLoop: swift)
+            #expect(bus.clockTiming == nil)
+            let eeprom = try EEPROMModel(sda: 2, scl: 3)
+            try bench.attach(eeprom)
+            try bus.write(try I2CAddress(0x50), [0x00, 9, 8, 7])
+            try bench.advance(nanoseconds: 5_000_000)
+            #expect(try bus.writeRead(try I2CAddress(0x50), [0x00], readCount: 3) == [9, 8, 7])
+            let dev = try ClockStretcherModel(sda: 2, scl: 3, address: 0x2C, stretch: .microseconds(50))
+            try bench.attach(dev)
+            let t0 = bench.now
+            try bus.writeByteData(try I2CAddress(0x2C), register: 1, 0x77)
+            #expect(bench.now - t0 >= 3 * 50_000) // three bytes, each stretched 50 µs
+            #expect(dev.registers[1] == 0x77)
+        }
     }
 }

@@ -26,7 +26,7 @@
  * above 1 MHz, beyond the specification, Fm+'s ratio. SDA changes in the middle of tLOW
  * (tSU;DAT = tLOW/2, tHD;DAT = tLOW/2); START and the STOP's set-up hold for tHIGH
  * (≥ tHD;STA, tSU;STO); a repeated START's set-up is tLOW (≥ tSU;STA in every mode); the bus
- * is free for tLOW after a STOP before the next START (≥ tBUF). STROBE_I2C_HZ_MAX: no waits.
+ * is free for tLOW after a STOP, and after strobe_i2c_init, before the next START (≥ tBUF). STROBE_I2C_HZ_MAX: no waits.
  *
  * Clock stretching (UM10204 3.1.9): after releasing SCL the engine reads it until it is high.
  * When it isn't at once, it waits up to the configured timeout (SMBus tTIMEOUT is 25 ms) and
