@@ -72,6 +72,30 @@ struct I2COptions: ParsableArguments {
     @Option(help: ArgumentHelp("Virtual bench: a device at ADDR (0x08…0x77) with 16 registers that holds SCL low for US microseconds (0…1000000) after each byte.", valueName: "addr:us"),
             transform: I2COptions.parseStretcher)
     var stretch: Stretcher?
+    @Option(help: ArgumentHelp("Virtual bench: a BMP280 at ADDR (0x76 or 0x77) seeing CELSIUS (-40…85) and PASCALS (30000…110000); default 25,101325.", valueName: "addr[:celsius,pascals]"),
+            transform: I2COptions.parseBMP280)
+    var bmp280: BMP280Option?
+
+    /// `--bmp280 ADDR[:CELSIUS,PASCALS]`.
+    struct BMP280Option: Sendable {
+        var address: Int
+        var celsius = 25.0
+        var pascals = 101_325.0
+    }
+
+    static func parseBMP280(_ arg: String) throws -> BMP280Option {
+        let parts = arg.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        var option = BMP280Option(address: try Parse.hexOrDecimal("--bmp280's address", 0x76...0x77)(parts[0]))
+        if parts.count == 2 {
+            let reading = parts[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard reading.count == 2 else {
+                throw RangeText("--bmp280", takes: "ADDR or ADDR:CELSIUS,PASCALS, e.g. 0x76:21.5,99800")
+            }
+            option.celsius = try Parse.double("--bmp280's temperature", -40...85, unit: "°C")(reading[0])
+            option.pascals = try Parse.double("--bmp280's pressure", 30_000...110_000, unit: "Pa")(reading[1])
+        }
+        return option
+    }
 
     /// `--stretch ADDR:US`.
     struct Stretcher: Sendable {
@@ -94,11 +118,14 @@ struct I2COptions: ParsableArguments {
     }
 
     func validate() throws {
-        if trace != nil || eeprom != nil || stretch != nil, target.virtual == nil {
-            throw ValidationError("--trace, --eeprom and --stretch need --virtual: on hardware use a logic analyser and real devices")
+        if trace != nil || eeprom != nil || stretch != nil || bmp280 != nil, target.virtual == nil {
+            throw ValidationError("--trace, --eeprom, --stretch and --bmp280 need --virtual: on hardware use a logic analyser and real devices")
         }
         if let eeprom, let stretch, eeprom == stretch.address {
             throw ValidationError("--eeprom and --stretch both put a device at \(Parse.hex(eeprom, 2)): give them different addresses")
+        }
+        if let bmp280, let stretch, bmp280.address == stretch.address {
+            throw ValidationError("--bmp280 and --stretch both put a device at \(Parse.hex(bmp280.address, 2)): give them different addresses")
         }
     }
 
@@ -133,6 +160,12 @@ struct I2COptions: ParsableArguments {
                 let m = try ClockStretcherModel(sda: pins.sda, scl: pins.scl, address: stretch.address,
                                                 stretch: .microseconds(stretch.microseconds))
                 try bench.attach(m)
+                models.append(m)
+            }
+            if let bmp280 {
+                let m = BMP280Model(sda: pins.sda, scl: pins.scl, address: bmp280.address)
+                try bench.attach(m)
+                try m.set(temperature: bmp280.celsius, pressure: bmp280.pascals)
                 models.append(m)
             }
         }
