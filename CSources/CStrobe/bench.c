@@ -34,6 +34,16 @@ void strobe_bench_spi_c(const strobe_spi *spi, const uint32_t *words, size_t chu
     }
 }
 
+uint64_t strobe_bench_i2c_c(strobe_i2c *bus, uint8_t *bytes, size_t chunk, uint64_t count) {
+    uint64_t failed = 0;
+    for (uint64_t sent = 0; sent < count; sent += chunk) {
+        strobe_i2c_op op = {.data = bytes, .length = count - sent < chunk ? (size_t)(count - sent) : chunk, .read = false};
+        strobe_i2c_result r;
+        if (strobe_i2c_transfer(bus, 0x00, false, &op, 1, &r) != 0) failed++;
+    }
+    return failed;
+}
+
 void strobe_bench_write_c(strobe_port port, uint64_t count) {
     for (uint64_t i = 0; i < count; i++) {
         if (i & 1u) strobe_port_clear(port);

@@ -586,3 +586,13 @@ int strobe_i2c_transfer(strobe_i2c *b, unsigned address, bool ten_bit, strobe_i2
     end(b, &r);
     return rc;
 }
+
+int strobe_i2c_loopback_ram(strobe_i2c *bus) {
+    if (!bus || bus->layout != STROBE_LAYOUT_RP1) return -EINVAL;
+    volatile uint32_t *sync_in = bus->scl.port.lev; /* RP1: both lines' level register is SYNC_IN */
+    *sync_in = bus->scl.port.mask;
+    bus->sda.port.lev = bus->sda.low;
+    *bus->sda.low = bus->sda.port.mask;
+    bus->shared_lev = false;
+    return 0;
+}

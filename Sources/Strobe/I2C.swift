@@ -222,6 +222,17 @@ public final class BitBangI2C<Controller: GPIOController>: I2CBus {
     private let sclClaim: Claimed<Controller.Line>
     private var registers = strobe_i2c()
     private let usesRegisters: Bool
+
+    /// For `strobe bench` and instruction counts: on a RAM-backed RP1 block, make the lines read
+    /// as a bus whose one target ACKs everything (`strobe_i2c_loopback_ram`), and hand back the
+    /// C bus so a C loop can drive the very same one.
+    /// - Throws: ``StrobeError/unsupported(_:)`` off the register path or on another layout.
+    package func loopBackOnRAM() throws(StrobeError) -> strobe_i2c {
+        guard usesRegisters, strobe_i2c_loopback_ram(&registers) == 0 else {
+            throw .unsupported("an I2C loopback needs the register path on a RAM-backed RP1 block")
+        }
+        return registers
+    }
     private let soft: SoftI2C<Controller>?
 
     /// Claims `sda` and `scl` on `controller` as open-drain lines and configures a bus.

@@ -73,6 +73,25 @@ enum BenchOp: String, CaseIterable, ExpressibleByArgument, Codable {
     /// BitBangSPI<Board>.write. On a RAM block or the virtual bench only (no pin moves on
     /// hardware that the user didn't name).
     case spi
+    /// One I2C data byte (0x00) written at max to the general-call address, ``spiChunk`` bytes a
+    /// transaction: C's strobe_i2c_transfer against BitBangI2C<Board>.write on the same bus, on a
+    /// RAM-backed RP1 block whose lines read as a target that ACKs everything
+    /// (strobe_i2c_loopback_ram). This machine only.
+    case i2c
+}
+
+/// The Swift I2C loop: what a Swift user sending a buffer writes.
+@inline(never)
+func swiftI2CLoop(_ bus: BitBangI2C<Board>, _ bytes: [UInt8], _ count: UInt64) -> UInt64 {
+    var sent: UInt64 = 0, failed: UInt64 = 0
+    let last = bytes.count
+    let general = try! I2CAddress(0)
+    while sent < count {
+        let n = Int(min(UInt64(last), count - sent))
+        do { try bus.write(general, n == last ? bytes : Array(bytes.prefix(n))) } catch { failed += 1 }
+        sent += UInt64(n)
+    }
+    return failed
 }
 
 /// Bytes per call in the SPI loops.
@@ -172,7 +191,7 @@ struct Bench: ParsableCommand {
     var syscallToggles: UInt64 = 100_000
     @Option(help: "Rounds, 1…101; C and Swift alternate and the median round is reported.", transform: Parse.int("--rounds", 1...101)) var rounds: Int = 7
     @Option(help: "Only this implementation (c or swift).") var impl: BenchImpl?
-    @Option(help: "Only this operation (toggle, write, read, mask, or spi: a byte through the bit-banged SPI master, RAM block and virtual bench only).") var op: BenchOp?
+    @Option(help: "Only this operation (toggle, write, read, mask, spi: a byte through the bit-banged SPI master, RAM block and virtual bench only; i2c: a byte through the I2C master, RAM block only).") var op: BenchOp?
     @Flag(help: "Count syscalls per operation (runs each loop again under strace).") var countSyscalls = false
     @Flag(help: "Print JSON rows instead of a table.") var json = false
     @Option(help: "Write bench-ENV.json into this directory.") var out: String?
@@ -272,6 +291,21 @@ struct Bench: ParsableCommand {
                 t.counts[.spi] = bytes
             }
             defer { withExtendedLifetime(spiBus) {} }
+            var i2cBus: BitBangI2C<Board>? = nil
+            var i2cFailed: UInt64 = 0
+            let i2cBytes = [UInt8](repeating: 0, count: spiChunk)
+            if wantsI2C, board.info == nil, board.bench == nil {
+                let bus = try Board.ram(.rp1).i2c(sda: 2, scl: 3, configuration: I2CConfiguration(clock: .maximum))
+                var cBus = try bus.loopBackOnRAM()
+                i2cBus = bus
+                t.loops[.i2c] = [.c: { n in
+                                    var bytes = i2cBytes
+                                    i2cFailed += bytes.withUnsafeMutableBufferPointer { strobe_bench_i2c_c(&cBus, $0.baseAddress, spiChunk, n) }
+                                 },
+                                 .swift: { i2cFailed += swiftI2CLoop(bus, i2cBytes, $0) }]
+                t.counts[.i2c] = max(UInt64(spiChunk), toggles / 64 / UInt64(spiChunk) * UInt64(spiChunk))
+            }
+            defer { withExtendedLifetime(i2cBus) {} }
             if wantsMask {  // the mask pins are claimed only when measured
                 // "all" leaves out the pins the kernel has given to a driver (unless --force).
                 let group = try board.outputs(try maskPinList(pinCount: board.layout.pinCount, onHardware: board.info != nil) { pin in
@@ -287,6 +321,9 @@ struct Bench: ParsableCommand {
                 body(t)
             }
             blackHole(sink)
+            if i2cFailed > 0 {
+                throw StrobeError.unsupported("the I2C benchmark's loopback bus failed \(i2cFailed) transactions: its figures would be wrong; please report this")
+            }
         case "sysfs":
             let (gpio, note, cleanup) = try env.sysfs(pin: pin)
             defer { cleanup() }
@@ -348,6 +385,8 @@ struct Bench: ParsableCommand {
     var wantsMask: Bool { op == nil || op == .mask }
     /// Whether the SPI operation is measured.
     var wantsSPI: Bool { op == nil || op == .spi }
+    /// Whether the I2C operation is measured.
+    var wantsI2C: Bool { op == nil || op == .i2c }
 
 
     /// The pins the mask loops write (see --mask-pins), never including --pin.
@@ -391,7 +430,8 @@ struct Bench: ParsableCommand {
                 rows.append(BenchRow(env: env.id, where: env.description, backend: t.backend, op: o.rawValue, impl: i.rawValue,
                                      ops: t.counts[o] ?? t.count, ns_per_op: ns, ops_per_s: 1e9 / ns, syscalls_per_op: nil,
                                      note: o == .mask ? "\(t.maskWidth)-pin mask"
-                                         : o == .spi ? "SPI byte 0x55 at max, write-only, \(spiChunk) a call (\(formatBits(1e9 / ns * 8)))" : t.note))
+                                         : o == .spi ? "SPI byte 0x55 at max, write-only, \(spiChunk) a call (\(formatBits(1e9 / ns * 8)))"
+                                         : o == .i2c ? "I2C byte at max to 0x00 on an RP1 RAM block, \(spiChunk) a transaction (\(formatBits(1e9 / ns * 8)))" : t.note))
             }
         }
         return rows

@@ -61,14 +61,14 @@ struct Report {
             let times = timesRegisterC(r).map { String(format: "%.1f", $0) } ?? "-"
             let sys = r.syscalls_per_op.map { String(format: "%.2f", $0) } ?? "-"
             let ratio = r.impl == "c" ? "" : (swiftOverC(r).map { String(format: "%.3f", $0) } ?? "-")
-            let note = r.impl == "c" && (r.op == "toggle" || r.op == "mask" || r.op == "spi") ? (r.note ?? "") : ""
+            let note = r.impl == "c" && (r.op == "toggle" || r.op == "mask" || r.op == "spi" || r.op == "i2c") ? (r.note ?? "") : ""
             lines.append([pad(r.backend, 10), pad(r.op, 7), pad(r.impl == "c" ? "C" : "Swift", 6), pad(rate(r.ops_per_s), 13),
                           pad(String(format: "%.3f", r.ns_per_op), 10, right: true), " ", pad(times, 8, right: true), "  ",
                           pad(sys, 11, right: true), "  ", pad(ratio, 7), "  ", note].joined(separator: " "))
         }
         lines.append("")
-        lines.append("toggle = set + clear; write = one set or clear; mask = set + clear of several pins at once; spi = one byte (8 bits)")
-        lines.append("through the bit-banged SPI master at max. × reg-C: how many times register-C's time per operation in the same place.")
+        lines.append("toggle = set + clear; write = one set or clear; mask = set + clear of several pins at once; spi, i2c = one byte (8 bits)")
+        lines.append("through the bit-banged master at max. × reg-C: how many times register-C's time per operation in the same place.")
         lines.append("Swift/C: C's time over Swift's (1.000 = equal, higher = Swift faster).")
         return lines.joined(separator: "\n")
     }

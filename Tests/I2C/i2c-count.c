@@ -24,10 +24,7 @@ int main(int argc, char **argv) {
     strobe_i2c bus;
     strobe_i2c_config c = {.sda = 2, .scl = 3, .hz = STROBE_I2C_HZ_MAX, .stretch_timeout_ns = STROBE_I2C_SMBUS_TIMEOUT_NS};
     if (strobe_i2c_init(&bus, STROBE_LAYOUT_RP1, block, &c, strobe_clock_monotonic())) return 1;
-    block[(STROBE_RP1_SYS_RIO0 + STROBE_RP1_RIO_SYNC_IN) / 4] = 1u << 3;
-    bus.sda.port.lev = bus.sda.low; /* the OE SET alias word */
-    *bus.sda.low = 1u << 2;
-    bus.shared_lev = false;
+    if (strobe_i2c_loopback_ram(&bus)) return 1;
     strobe_i2c_op op = {.data = data, .length = n, .read = false, .block_count = false};
     strobe_i2c_result r;
     int rc = strobe_i2c_transfer(&bus, 0x00, false, &op, 1, &r);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include "strobe_regs.h"
 #include "strobe_spi.h"
+#include "strobe_i2c.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +28,9 @@ void strobe_bench_write_c(strobe_port port, uint64_t count);
 /** `count` SPI words sent write-only on `spi`, `chunk` words (1 or more) of `words` a call:
  *  what a C programmer sending a buffer through the engine writes. */
 void strobe_bench_spi_c(const strobe_spi *spi, const uint32_t *words, size_t chunk, uint64_t count);
+/** `count` I2C data bytes (zeros) written at `bus`'s rate to the general-call address 0x00,
+ *  `chunk` bytes (1 or more) of `bytes` a transaction; returns how many transactions failed. */
+uint64_t strobe_bench_i2c_c(strobe_i2c *bus, uint8_t *bytes, size_t chunk, uint64_t count);
 /** sysfs: `count` toggles (write 1, write 0) of an open value fd. */
 void strobe_bench_sysfs_toggle_c(int fd, uint64_t count);
 /** sysfs: `count` single writes, alternating 1 and 0. */

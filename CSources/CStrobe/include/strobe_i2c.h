@@ -99,6 +99,18 @@ typedef struct strobe_i2c {
     uint64_t sda_token, scl_token;
 } strobe_i2c;
 
+/**
+ * For instruction counts and benchmarks only: make `bus`, made on a RAM-backed RP1 block
+ * (strobe_map_ram), read its lines as a bus with one target that ACKs everything would, since
+ * in RAM no store moves a level. SCL reads SYNC_IN, preset high (never stretched); SDA reads
+ * the RIO OE SET alias word, which holds the mask of the last line the master pulled low —
+ * preset to SDA's, so SDA reads high before the START and low from the first SCL low on: every
+ * byte is ACKed. Send zeros (a 1 read back as 0 would be lost arbitration), e.g. to the general
+ * call address 0x00. Real RP1 reads both lines with one SYNC_IN load; here SDA is a second load.
+ * Returns 0, or -EINVAL for a bus of another layout.
+ */
+int strobe_i2c_loopback_ram(strobe_i2c *bus);
+
 /** One operation of a transfer: bytes written, or bytes read (ACKed but the last). */
 typedef struct strobe_i2c_op {
     uint8_t *data;               /**< write: the bytes; read: where they go */
