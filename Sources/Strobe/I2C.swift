@@ -80,11 +80,14 @@ public protocol I2CBus: AnyObject {
 package func checkI2COperations(_ operations: [I2COperation]) throws(StrobeError) {
     guard !operations.isEmpty else { throw .invalidArgument("an I2C transfer needs at least one operation") }
     for (i, op) in operations.enumerated() {
+        // The message is built only for a length out of range: this runs on every transfer.
         switch op {
-        case .write(let bytes):
+        case .write(let bytes) where bytes.count > 65535:
             _ = try Checked.int(bytes.count, "the length of I2C write \(i)", in: 0...65535, unit: " bytes")
-        case .read(let count):
+        case .read(let count) where !(1...65535).contains(count):
             _ = try Checked.int(count, "the length of I2C read \(i)", in: 1...65535, unit: " bytes")
+        default:
+            break
         }
     }
 }
@@ -332,20 +335,25 @@ public final class BitBangI2C<Controller: GPIOController>: I2CBus {
         let storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, total))
         defer { storage.deallocate() }
         var ops: [strobe_i2c_op] = []
-        var offset = 0
+        ops.reserveCapacity(operations.count)
+        var offset = 0, reads = 0
         for op in operations {
             let base = storage.baseAddress! + offset
             switch op {
             case .write(let bytes):
-                for (i, b) in bytes.enumerated() { base[i] = b }
+                bytes.withUnsafeBufferPointer { src in
+                    if let from = src.baseAddress { base.update(from: from, count: src.count) } // one copy, not a loop
+                }
                 ops.append(strobe_i2c_op(data: base, length: bytes.count, read: false, block_count: false))
                 offset += bytes.count
             case .read(let count):
                 ops.append(strobe_i2c_op(data: base, length: count, read: true, block_count: false))
                 offset += count
+                reads += 1
             }
         }
         try run(address, &ops)
+        guard reads > 0 else { return [] }
         return ops.filter(\.read).map { Array(UnsafeBufferPointer(start: $0.data, count: $0.length)) }
     }
 

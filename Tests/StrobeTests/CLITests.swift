@@ -137,7 +137,7 @@ struct CLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let rows = try JSONDecoder().decode([Row].self, from: Data(r.stdout.utf8))
         let expected: [String: Double] = ["registers": 0, "sysfs/toggle": 2, "sysfs/write": 1, "sysfs/read": 1]
-        #expect(rows.count == 14)
+        #expect(rows.count == 18) // registers: toggle, write, read, mask, spi, i2c; sysfs: toggle, write, read — each C and Swift
         for row in rows {
             let want = expected["\(row.backend)/\(row.op)"] ?? expected[row.backend]
             #expect(row.syscalls_per_op == want, "\(row.backend) \(row.op) \(row.impl): \(String(describing: row.syscalls_per_op)) syscalls per op")
