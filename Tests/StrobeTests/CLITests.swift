@@ -140,7 +140,10 @@ struct CLITests {
         #expect(rows.count == 18) // registers: toggle, write, read, mask, spi, i2c; sysfs: toggle, write, read — each C and Swift
         for row in rows {
             let want = expected["\(row.backend)/\(row.op)"] ?? expected[row.backend]
-            #expect(row.syscalls_per_op == want, "\(row.backend) \(row.op) \(row.impl): \(String(describing: row.syscalls_per_op)) syscalls per op")
+            // Within 0.005 of the count: one stray syscall of a sanitizer's runtime thread over the
+            // 2000 operations between the two runs is 0.0005; one syscall too many per operation is 1.
+            let got = row.syscalls_per_op ?? .nan
+            #expect(want.map { abs(got - $0) < 0.005 } ?? false, "\(row.backend) \(row.op) \(row.impl): \(got) syscalls per op")
         }
     }
 
