@@ -45,27 +45,23 @@ public final class BMP280Model: BenchDeviceModel, @unchecked Sendable {
     ///   other than 0x76/0x77, pins used twice, or a calibration that can't express room
     ///   conditions; ``StrobeError/invalidPin(_:layout:)`` for a pin the bench lacks.
     public func attach(to bench: VirtualBench) throws(StrobeError) {
-        guard attachment == nil else { throw .invalidArgument("this BMP280 model is attached already") }
         guard address == 0x76 || address == 0x77 else {
             throw .invalidArgument("a BMP280 answers at 0x76 (SDO low) or 0x77 (SDO high), not 0x\(String(address, radix: 16))")
         }
-        for pin in [sda, scl] where pin < 0 || pin >= bench.layout.pinCount { throw .invalidPin(pin, layout: bench.layout) }
-        guard sda != scl else { throw .invalidArgument("the BMP280 model needs two pins; SDA and SCL are both GPIO \(sda)") }
         let c = calibration
         var cal = strobe_bmp280_calibration(t1: c.t1, t2: c.t2, t3: c.t3, p1: c.p1, p2: c.p2, p3: c.p3, p4: c.p4,
                                             p5: c.p5, p6: c.p6, p7: c.p7, p8: c.p8, p9: c.p9)
-        let id = strobe_vbench_attach_bmp280(bench.handle, UInt32(sda), UInt32(scl), UInt32(address), &cal)
-        guard id > 0 else {
-            throw .invalidArgument("the BMP280 model can't go on SDA \(sda), SCL \(scl) at 0x\(String(address, radix: 16)) (errno \(-id)): the pins must be free of other models' roles and the calibration must express 25 °C, 101 325 Pa")
+        let id = try I2CModelAttach.run("BMP280", attached: attachment != nil, sda: sda, scl: scl, on: bench) {
+            strobe_vbench_attach_bmp280(bench.handle, UInt32(sda), UInt32(scl), UInt32(address), &cal)
         }
         attachment = (bench, id)
         if seen != (25, 101_325) { _ = strobe_vbench_bmp280_set(bench.handle, id, seen.temperature, seen.pressure) }
     }
 
-    /// Detaches the model; it stops answering.
+    /// Detaches the model; it stops answering, and a line it was pulling low (mid-transfer) is let go.
     public func detach() {
         guard let a = attachment else { return }
-        _ = strobe_vbench_detach_model(a.bench.handle, a.id)
+        I2CModelAttach.detach(a.bench, a.id, sda: sda, scl: scl)
         attachment = nil
     }
 

@@ -6,7 +6,8 @@ public import Strobe
 // attaches itself to a bench, with its state read and changed under the bench's lock.
 
 /// What the I2C models share: the checks before attaching, and the C call's result.
-private enum I2CModelAttach {
+/// The checks and the detach every I2C model wrapper shares.
+enum I2CModelAttach {
     /// Checks `sda` and `scl` against `bench` and that `attached` is false, runs `attach` (the
     /// C attach function) and returns its model id.
     static func run(_ what: String, attached: Bool, sda: Int, scl: Int, on bench: VirtualBench,
